@@ -1,0 +1,45 @@
+"""Photos made on the fly for ingest tests (no files committed)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from PIL import Image, ImageDraw
+
+
+def portrait(
+    width: int = 640, height: int = 800, colour: tuple[int, int, int] = (180, 140, 120)
+) -> Image.Image:
+    image = Image.new("RGB", (width, height), (40, 60, 90))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width * 0.3, height * 0.2, width * 0.7, height * 0.6), fill=colour)
+    # A marker in the top-left corner shows which way is up after EXIF rotation.
+    draw.rectangle((0, 0, width // 8, height // 16), fill=(255, 0, 0))
+    return image
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def jpeg_with_orientation(image: Image.Image, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # a GPS latitude that must not survive ingest
+    return encode(image, "JPEG", exif=exif.tobytes())
+
+
+def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
+    """A tiny PNG whose header claims a huge picture (the pixels are one compressed zero run)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    body = zlib.compress(row * 64, 9)  # only the start: decoding must never get this far
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")

@@ -1,0 +1,95 @@
+"""The `coach-image-tools` command: `serve` (the default) and friends."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from tool_server.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    help="MCP image tools for LLM coaches. Without a command: serve over stdio.",
+)
+logger = logging.getLogger("tool_server")
+
+
+def _settings(**overrides: object) -> Settings:
+    """Load settings or exit with one clear line (no traceback)."""
+    from tool_server.settings import load_settings
+
+    try:
+        return load_settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "COACH_IMAGE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        typer.echo(f"coach-image-tools: bad setting {name}: {first['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.callback(invoke_without_command=True)
+def _default(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        serve()
+
+
+@app.command()
+def serve(
+    transport: Annotated[
+        str, typer.Option(help="stdio (for Claude Desktop) or http (streamable HTTP).")
+    ] = "stdio",
+    host: Annotated[str | None, typer.Option(help="HTTP bind address (default COACH_IMAGE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default COACH_IMAGE_PORT).")] = None,
+) -> None:
+    """Run the MCP server."""
+    if transport not in ("stdio", "http"):
+        typer.echo(f"coach-image-tools: --transport must be stdio or http, not {transport!r}", err=True)
+        raise typer.Exit(2)
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    settings = _settings(**overrides)
+    from tool_server.logs import configure_logging
+    from tool_server.server import create_server
+
+    mode: Literal["stdio", "http"] = "http" if transport == "http" else "stdio"
+    try:
+        server = create_server(settings, mode)
+    except Exception as exc:  # a backend that cannot start: one line, no traceback
+        typer.echo(f"coach-image-tools: cannot start: {exc}", err=True)
+        raise typer.Exit(1) from None
+    configure_logging(settings.log_level)
+    logger.info("storage at %s", server_location(settings))
+    if mode == "stdio":
+        server.run("stdio")
+        return
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            f"coach-image-tools: refusing to bind {settings.host}: the HTTP transport has no authentication "
+            "yet, so it only binds to 127.0.0.1.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    logger.info(
+        "HTTP transport on http://%s:%d/mcp (loopback only: no auth yet)", settings.host, settings.port
+    )
+    server.run("streamable-http", host=settings.host, port=settings.port)
+
+
+def server_location(settings: Settings) -> str:
+    return settings.resolved_storage_url()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

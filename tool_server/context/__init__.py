@@ -1,0 +1,1 @@
+"""Resources the coach reads as context: the user's photo URL, body profile, identities, images."""

@@ -1,0 +1,37 @@
+"""Assembles the MCP server: the app context, the tools, the resources and the prompts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+from tool_server import __version__
+from tool_server.app import AppContext, Transport, build_app
+from tool_server.context import library, user
+from tool_server.settings import Settings
+from tool_server.tools import identities, photos, profile
+
+INSTRUCTIONS = """\
+Image tools for a life coach. The user sees a picture of themselves living the identity they chose;
+it only works if the face is unmistakably theirs, so every image carries a measured likeness score.
+Typical flow: read coach://me/photo_url; without a photo, guide the user to add_reference_photo;
+set_body_profile; save_identity with the visualization; then generate the identity image.
+Images come back as a small preview plus a link; say in words what the picture shows."""
+
+
+def create_server(
+    settings: Settings, transport: Transport = "stdio", app: AppContext | None = None
+) -> MCPServer[Any]:
+    """Build the server for `settings`; `app` may be given to share backends (tests, HTTP)."""
+    app = app or build_app(settings, transport)
+    server: MCPServer[Any] = MCPServer(
+        "coach-image-tools",
+        title="Coach image tools",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        log_level=settings.log_level,
+    )
+    for module in (photos, profile, identities, user, library):
+        module.register(server, app)
+    return server

@@ -1,0 +1,133 @@
+"""The server's one settings object: environment variables `COACH_IMAGE_*`, also read from `.env`.
+
+Provider keys keep the names their SDKs use (`OPENAI_API_KEY`, `GEMINI_API_KEY`, ...), so a user
+who already has them set needs nothing more.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ProviderName = Literal["openai", "gemini", "offline"]
+ProviderChoice = Literal["auto", "openai", "gemini", "offline"]
+StrategyName = Literal["direct", "avatar", "generic_swap"]
+
+_DEFAULT_FALLBACK: tuple[ProviderName, ...] = ("openai", "gemini", "offline")
+_DEFAULT_STRATEGY_ORDER: tuple[StrategyName, ...] = ("direct", "generic_swap", "avatar")
+_USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
+
+
+def default_storage_dir() -> Path:
+    """A per-user data directory: never the working directory (`/` when Claude Desktop spawns us)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("coach-image-tools", appauthor=False) / "data"
+
+
+class Settings(BaseSettings):
+    """Every setting the server reads. Tools never read the environment themselves."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_IMAGE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # Who is acting on stdio; on HTTP the bearer token names the user instead.
+    user: str = Field("local", pattern=_USER_ID_PATTERN, description="Acting user on stdio.")
+
+    # Storage
+    storage_url: str | None = Field(
+        None,
+        description="Directory path, file:// URL or s3://bucket/prefix. Default: a per-user data directory.",
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3 endpoint for MinIO or a test server.")
+    url_expiry_s: int = Field(3600, ge=60, le=7 * 24 * 3600, description="Lifetime of image URLs.")
+
+    # Ingest limits
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest accepted image file.")
+    max_megapixels: float = Field(
+        40.0, gt=0, description="Largest accepted image area (decompression bombs)."
+    )
+    min_photo_side_px: int = Field(256, ge=32, description="Smallest accepted short side of a photo.")
+    max_reference_photos: int = Field(5, ge=1, le=20, description="Reference photos kept per user.")
+    max_prompt_chars: int = Field(4000, ge=100, le=32000, description="Longest accepted scenario prompt.")
+
+    # Providers
+    provider: ProviderChoice = Field("auto", description="Image provider: auto, openai, gemini or offline.")
+    provider_fallback: list[ProviderName] = Field(
+        default_factory=lambda: list(_DEFAULT_FALLBACK),
+        description="Order tried when the chosen provider is unavailable (never after a content block).",
+    )
+    openai_model: str = Field("gpt-image-2", description="Default OpenAI image model.")
+    gemini_model: str = Field("gemini-3-pro-image", description="Default Gemini image model.")
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "COACH_IMAGE_OPENAI_API_KEY"),
+        description="OpenAI API key (GPT Image needs a verified organisation).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "COACH_IMAGE_OPENAI_BASE_URL"),
+        description="OpenAI API base URL (proxies, tests).",
+    )
+    gemini_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY", "COACH_IMAGE_GEMINI_API_KEY"),
+        description="Google Gemini API key (GOOGLE_API_KEY also works).",
+    )
+    gemini_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("GOOGLE_GEMINI_BASE_URL", "COACH_IMAGE_GEMINI_BASE_URL"),
+        description="Gemini API base URL (proxies, tests).",
+    )
+    provider_timeout_s: float = Field(180.0, gt=0, description="Timeout of one provider call.")
+    provider_max_retries: int = Field(2, ge=0, le=6, description="Retries of a transient provider error.")
+    provider_max_concurrency: int = Field(4, ge=1, le=64, description="Provider calls in flight at once.")
+
+    # Faces
+    face_crop_margin: float = Field(0.6, ge=0.0, le=2.0, description="Margin around the face in a crop.")
+    face_crop_size_px: int = Field(512, ge=128, le=2048, description="Side of a stored face crop.")
+    likeness_threshold: float = Field(0.5, gt=0.0, lt=1.5, description="Largest face distance that passes.")
+    yunet_model_path: Path | None = Field(None, description="Optional OpenCV YuNet detector (.onnx).")
+    sface_model_path: Path | None = Field(None, description="Optional OpenCV SFace recognizer (.onnx).")
+
+    # Identity images
+    default_candidates: int = Field(2, ge=1, le=4, description="Candidates per generation by default.")
+    max_attempts: int = Field(2, ge=1, le=5, description="Generation rounds before needs_review.")
+    strategy_order: list[StrategyName] = Field(
+        default_factory=lambda: list(_DEFAULT_STRATEGY_ORDER),
+        description="Order in which strategy=auto tries the strategies the user's data allows.",
+    )
+    sync_deadline_s: float = Field(45.0, gt=0, description="Past this a tool returns status pending.")
+
+    # Dog avatars
+    dog_base_image: Path | None = Field(None, description="Another canonical dog base image (PNG).")
+
+    # HTTP transport
+    host: str = Field("127.0.0.1", description="HTTP bind address.")
+    port: int = Field(8000, ge=1, le=65535, description="HTTP port.")
+    public_base_url: str | None = Field(None, description="Public URL of the HTTP server, for image links.")
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url_scheme(cls, value: str | None) -> str | None:
+        if value and "://" in value and not value.startswith(("file://", "s3://")):
+            raise ValueError("use a directory path, a file:// URL or s3://bucket/prefix")
+        return value
+
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or str(default_storage_dir())
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

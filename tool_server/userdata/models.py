@@ -1,0 +1,94 @@
+"""The documents stored per user: photos, body profile, identities, images."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Gender = Literal["man", "woman", "non_binary_other"]
+Height = Literal["short", "below_average", "average", "above_average", "tall"]
+Build = Literal["slim", "athletic", "average", "curvy_stocky", "plus_size"]
+SkinTone = Literal["light", "medium_light", "medium", "medium_dark", "dark"]
+
+PROFILE_FIELDS = ("gender", "height", "build", "skin_tone")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PhotoRecord(BaseModel):
+    """A reference photo: stored upright, re-encoded, without metadata."""
+
+    photo_id: str
+    key: str
+    filename: str | None = None
+    created_at: datetime = Field(default_factory=now)
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str
+    source_format: str
+    # Filled by face analysis at ingest (quality verdict, crop, embedding).
+    face_crop_key: str | None = None
+    face_box: dict[str, int] | None = None
+    quality: dict[str, Any] | None = None
+    embedding: list[float] | None = None
+
+
+class PhotoIndex(BaseModel):
+    """The user's reference photos in upload order; the first is the primary photo."""
+
+    photos: list[PhotoRecord] = Field(default_factory=list)
+
+    def find(self, photo_id: str) -> PhotoRecord | None:
+        return next((p for p in self.photos if p.photo_id == photo_id), None)
+
+
+class BodyProfile(BaseModel):
+    """Answers used to draw a generic body before the face swap (seed attempt 3)."""
+
+    gender: Gender | None = None
+    height: Height | None = None
+    build: Build | None = None
+    skin_tone: SkinTone | None = None
+    updated_at: datetime | None = None
+
+    def missing(self) -> list[str]:
+        return [name for name in PROFILE_FIELDS if getattr(self, name) is None]
+
+    def is_complete(self) -> bool:
+        return not self.missing()
+
+
+class Identity(BaseModel):
+    """An "I am" identity and its visualization text, plus the images made for it."""
+
+    identity_id: str
+    name: str
+    visualization: str
+    i_am_statement: str | None = None
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+    current_image_id: str | None = None
+    accepted_image_id: str | None = None
+    image_ids: list[str] = Field(default_factory=list)
+
+
+class ImageRecord(BaseModel):
+    """A generated image the user owns (identity image, avatar, swap result)."""
+
+    image_id: str
+    key: str
+    mime_type: str
+    width: int
+    height: int
+    kind: Literal["identity", "avatar_headshot", "avatar_fullbody", "face_swap"]
+    created_at: datetime = Field(default_factory=now)
+    run_id: str | None = None
+    identity_id: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    likeness: dict[str, Any] | None = None
