@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -9,14 +10,24 @@ import zlib
 from PIL import Image, ImageDraw
 
 
+@functools.cache
+def _face() -> Image.Image:
+    from tests.photos import astronaut
+
+    # The astronaut's face is 91 px at 512 px: twice that clears the 120 px quality bar.
+    return astronaut().resize((1024, 1024), Image.Resampling.LANCZOS)
+
+
 def portrait(
     width: int = 640, height: int = 800, colour: tuple[int, int, int] = (180, 140, 120)
 ) -> Image.Image:
-    image = Image.new("RGB", (width, height), (40, 60, 90))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((width * 0.3, height * 0.2, width * 0.7, height * 0.6), fill=colour)
+    """A real face (public-domain astronaut) on a tinted canvas; `colour` makes distinct files."""
+    image = Image.new("RGB", (width, height), colour)
+    side = min(width, height, 400)
+    face = _face().crop((250, 40, 650, 440)).resize((side, side), Image.Resampling.LANCZOS)
+    image.paste(face, ((width - side) // 2, (height - side) // 2))
     # A marker in the top-left corner shows which way is up after EXIF rotation.
-    draw.rectangle((0, 0, width // 8, height // 16), fill=(255, 0, 0))
+    ImageDraw.Draw(image).rectangle((0, 0, width // 8, height // 16), fill=(255, 0, 0))
     return image
 
 

@@ -6,6 +6,7 @@ import base64
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -102,7 +103,8 @@ async def test_animated_cmyk_16bit_and_palette_images_are_normalised(
     gif = io.BytesIO()
     frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:])
     cmyk = encode(portrait(400, 400).convert("CMYK"), "JPEG")
-    sixteen = encode(Image.new("I;16", (400, 400), 40000), "PNG")
+    grey = np.asarray(portrait(400, 400).convert("L"), dtype=np.uint16) * 257
+    sixteen = encode(Image.fromarray(grey), "PNG")
     palette = encode(portrait(400, 400).convert("P"), "PNG")
     async with connect() as client:
         for data in (gif.getvalue(), cmyk, sixteen, palette):

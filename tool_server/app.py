@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from storage import BlobStore, Documents, open_store
+from tool_server.faces import FaceAnalyzer
 from tool_server.imaging.decode import DecodeLimits
+from tool_server.providers import ProviderRegistry
+from tool_server.runs import JobRunner, RunStore
 from tool_server.settings import Settings
+from tool_server.userdata.face_inspection import face_inspector
 from tool_server.userdata.identities import IdentityStore
 from tool_server.userdata.photos import PhotoLibrary
 from tool_server.userdata.profiles import ProfileStore
@@ -26,6 +30,10 @@ class AppContext:
     photos: PhotoLibrary
     profiles: ProfileStore
     identities: IdentityStore
+    faces: FaceAnalyzer
+    providers: ProviderRegistry
+    runs: RunStore
+    jobs: JobRunner
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def url_for(self, key: str) -> str:
@@ -44,12 +52,19 @@ def build_app(
         max_megapixels=settings.max_megapixels,
         min_side_px=settings.min_photo_side_px,
     )
+    faces = FaceAnalyzer(settings)
     return AppContext(
         settings=settings,
         transport=transport,
         blobs=blobs,
         docs=docs,
-        photos=PhotoLibrary(blobs, docs, limits, settings.max_reference_photos),
+        photos=PhotoLibrary(
+            blobs, docs, limits, settings.max_reference_photos, inspect_faces=face_inspector(faces)
+        ),
         profiles=ProfileStore(docs),
         identities=IdentityStore(docs),
+        faces=faces,
+        providers=ProviderRegistry(settings, face_swapper=faces.swap_bytes),
+        runs=RunStore(blobs, docs),
+        jobs=JobRunner(),
     )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
 from tool_server.context import library, user
+from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
-from tool_server.tools import identities, photos, profile
+from tool_server.tools import identities, identity_images, photos, profile
 
 INSTRUCTIONS = """\
 Image tools for a life coach. The user sees a picture of themselves living the identity they chose;
@@ -25,13 +29,26 @@ def create_server(
 ) -> MCPServer[Any]:
     """Build the server for `settings`; `app` may be given to share backends (tests, HTTP)."""
     app = app or build_app(settings, transport)
+
+    @asynccontextmanager
+    async def lifespan(_server: object) -> AsyncIterator[AppContext]:
+        # Generations that outlive their tool call (status pending) keep running in this group.
+        async with anyio.create_task_group() as group:
+            app.jobs.attach(group)
+            try:
+                yield app
+            finally:
+                app.jobs.attach(None)
+                group.cancel_scope.cancel()
+
     server: MCPServer[Any] = MCPServer(
         "coach-image-tools",
         title="Coach image tools",
         version=__version__,
         instructions=INSTRUCTIONS,
         log_level=settings.log_level,
+        lifespan=lifespan,
     )
-    for module in (photos, profile, identities, user, library):
+    for module in (photos, profile, identities, identity_images, user, library, mcp_prompts):
         module.register(server, app)
     return server

@@ -45,3 +45,7 @@ def run_prefix(user: str, run_id: str) -> str:
 
 def run_record(user: str, run_id: str) -> str:
     return f"users/{user}/runs/{run_id}/run.json"
+
+
+def avatar_index(user: str) -> str:
+    return f"users/{user}/avatars/index.json"

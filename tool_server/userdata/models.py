@@ -82,6 +82,7 @@ class ImageRecord(BaseModel):
 
     image_id: str
     key: str
+    name: str | None = Field(None, description="Self-explanatory file name, e.g. for avatars.")
     mime_type: str
     width: int
     height: int
@@ -92,3 +93,29 @@ class ImageRecord(BaseModel):
     provider: str | None = None
     model: str | None = None
     likeness: dict[str, Any] | None = None
+
+
+class AvatarEntry(BaseModel):
+    """One avatar candidate: a headshot and the full-body shot made from it (seed attempt 2)."""
+
+    avatar_id: str
+    number: int
+    provider: str
+    headshot_image_id: str
+    fullbody_image_id: str | None = None
+    headshot_name: str
+    fullbody_name: str | None = None
+    likeness: dict[str, Any] | None = None
+    run_id: str | None = None
+    created_at: datetime = Field(default_factory=now)
+
+
+class AvatarIndex(BaseModel):
+    avatars: list[AvatarEntry] = Field(default_factory=list)
+    approved_avatar_id: str | None = None
+
+    def find(self, avatar_id: str) -> AvatarEntry | None:
+        return next((a for a in self.avatars if a.avatar_id == avatar_id), None)
+
+    def approved(self) -> AvatarEntry | None:
+        return self.find(self.approved_avatar_id) if self.approved_avatar_id else None

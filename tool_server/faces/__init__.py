@@ -1,0 +1,41 @@
+"""Local face analysis: detection, quality gate, face crops, likeness scores and the offline swap.
+
+Importing this package is cheap: dlib and OpenCV load on first use, in the calling thread.
+
+    analyzer = FaceAnalyzer(settings)
+    ref = analyzer.analyze_reference(photo)            # at ingest: quality, crop, embedding
+    analyzer.likeness(generated, [ref.embedding, ...])  # for each generated image
+    analyzer.swap_bytes(face_png, target_png)           # offline fallback (non-commercial model)
+"""
+
+from tool_server.faces.analyzer import FaceAnalyzer, FaceConfig, FaceSettings
+from tool_server.faces.errors import FaceModelsMissing, FaceNotFound
+from tool_server.faces.likeness import aggregate_distance, score_from_distance
+from tool_server.faces.records import (
+    CropBox,
+    CropSpec,
+    FaceBox,
+    Likeness,
+    QualityReport,
+    ReferenceAnalysis,
+    ReferenceSummary,
+    Verdict,
+)
+
+__all__ = [
+    "CropBox",
+    "CropSpec",
+    "FaceAnalyzer",
+    "FaceBox",
+    "FaceConfig",
+    "FaceModelsMissing",
+    "FaceNotFound",
+    "FaceSettings",
+    "Likeness",
+    "QualityReport",
+    "ReferenceAnalysis",
+    "ReferenceSummary",
+    "Verdict",
+    "aggregate_distance",
+    "score_from_distance",
+]

@@ -1,0 +1,163 @@
+"""Which provider serves a request, the fallback order, and the process-wide bound on provider calls.
+
+`COACH_IMAGE_PROVIDER=auto` picks OpenAI when its key is set, else Gemini, else the offline provider
+(with a loud warning). When the chosen provider is unavailable (down, rate-limited, out of quota, no
+key) the next one of `provider_fallback` that has a key is tried; a content block or a refused
+parameter is never retried elsewhere. Adapter modules are imported on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+import anyio
+
+from tool_server.errors import InvalidInput, ProviderUnavailable, ToolServerError
+from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, ProviderCall
+from tool_server.providers.capabilities import lookup
+from tool_server.providers.recording import attach_calls, calls_of
+from tool_server.providers.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from tool_server.providers.offline_provider import FaceSwapper
+    from tool_server.providers.offline_render import FaceLocator
+    from tool_server.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+PROVIDERS = ("openai", "gemini", "offline")
+
+
+class ProviderRegistry:
+    """Builds providers lazily from settings and shares one concurrency limiter between them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        face_swapper: FaceSwapper | None = None,
+        face_locator: FaceLocator | None = None,
+        retry_policy: RetryPolicy | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self._settings = settings
+        self._face_swapper = face_swapper
+        self._face_locator = face_locator
+        self._policy = retry_policy or RetryPolicy.from_settings(settings)
+        self._today = today
+        self._providers: dict[str, ImageProvider] = {}
+        self._warned_offline = False
+        # One bound for every vendor call this process makes, whichever provider makes it.
+        self.limiter = anyio.CapacityLimiter(settings.provider_max_concurrency)
+
+    def register(self, name: str, provider: ImageProvider) -> None:
+        """Add or replace a provider (a new vendor is one module plus this line at startup)."""
+        self._providers[name] = provider
+
+    def has_key(self, name: str) -> bool:
+        if name == "openai":
+            key = self._settings.openai_api_key
+        elif name == "gemini":
+            key = self._settings.gemini_api_key
+        else:
+            return name in self._providers or name == "offline"
+        return key is not None and bool(key.get_secret_value())
+
+    def available(self) -> list[str]:
+        """Providers that can serve now (their key is set; offline always)."""
+        names = [*PROVIDERS, *(n for n in self._providers if n not in PROVIDERS)]
+        return [name for name in names if self.has_key(name)]
+
+    def resolve(self, name: str | None = None, *, model: str | None = None) -> str:
+        """The provider name for a choice; `None`/`auto` follows the model if known, else the auto rule."""
+        choice = name or self._settings.provider
+        if choice != "auto":
+            if choice not in PROVIDERS and choice not in self._providers:
+                raise InvalidInput(
+                    f"Unknown image provider {choice!r}: choose auto, openai, gemini or offline."
+                )
+            return choice
+        caps = lookup(model) if model else None
+        if caps is not None:
+            return caps.provider
+        if self.has_key("openai"):
+            return "openai"
+        if self.has_key("gemini"):
+            return "gemini"
+        if not self._warned_offline:
+            self._warned_offline = True
+            logger.warning(
+                "No OPENAI_API_KEY, GEMINI_API_KEY or GOOGLE_API_KEY is set: images come from the OFFLINE "
+                "provider, local composites for development, not AI generations. Set a key for real images."
+            )
+        return "offline"
+
+    def get(self, name: str | None = None) -> ImageProvider:
+        """The provider for `name` (None or "auto" applies the auto rule), built on first use."""
+        resolved = self.resolve(name)
+        if resolved not in self._providers:
+            self._providers[resolved] = self._build(resolved)
+        return self._providers[resolved]
+
+    def candidates_for(self, name: str | None = None, *, model: str | None = None) -> list[str]:
+        """The chosen provider, then the fallback order restricted to providers with a key."""
+        chosen = self.resolve(name, model=model)
+        order = [chosen]
+        for fallback in self._settings.provider_fallback:
+            if fallback not in order and self.has_key(fallback):
+                order.append(fallback)
+        return order
+
+    async def generate_with_fallback(
+        self, request: ImageRequest, provider_name: str | None = None
+    ) -> ImageResult:
+        """Generate with the chosen provider, moving down the fallback order only when one is unavailable.
+
+        The result (or the raised error, as `error.calls`) carries every provider call made.
+        """
+        calls: list[ProviderCall] = []
+        failures: list[ProviderUnavailable] = []
+        for index, name in enumerate(self.candidates_for(provider_name, model=request.model)):
+            # A model named for the first provider means nothing to the next ones: they use their default.
+            attempt = request if index == 0 else replace(request, model=None)
+            try:
+                result = await self.get(name).generate(attempt)
+            except ProviderUnavailable as error:
+                calls.extend(calls_of(error))
+                failures.append(error)
+                logger.warning("Image provider %s unavailable (%s); trying the next one", name, error)
+                continue
+            except ToolServerError as error:
+                attach_calls(error, calls, before=True)
+                raise
+            result.calls = [*calls, *result.calls]
+            return result
+        summary = "; ".join(f"{error.provider or 'provider'}: {error}" for error in failures)
+        final = ProviderUnavailable(
+            f"No image provider could serve the request ({summary}). Try again later.",
+            provider=failures[-1].provider if failures else "",
+        )
+        raise attach_calls(final, calls) from (failures[-1] if failures else None)
+
+    def _build(self, name: str) -> ImageProvider:
+        if name == "openai":
+            from tool_server.providers.openai_provider import OpenAIProvider
+
+            return OpenAIProvider(
+                self._settings, limiter=self.limiter, retry_policy=self._policy, today=self._today
+            )
+        if name == "gemini":
+            from tool_server.providers.gemini_provider import GeminiProvider
+
+            return GeminiProvider(
+                self._settings, limiter=self.limiter, retry_policy=self._policy, today=self._today
+            )
+        from tool_server.providers.offline_provider import OfflineProvider
+
+        return OfflineProvider(
+            face_swapper=self._face_swapper, face_locator=self._face_locator, limiter=self.limiter
+        )

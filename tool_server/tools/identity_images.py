@@ -1,0 +1,289 @@
+"""generate_identity_image, get_run and accept_identity_visualization."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from tool_server.acting import acting_user
+from tool_server.app import AppContext
+from tool_server.errors import InvalidInput, NotFound, PreconditionMissing
+from tool_server.generation.engine import PROMPT_VERSION, GenerateOptions, plan_generation, run_generation
+from tool_server.runs import RunRecord
+from tool_server.tools.boundary import coach_errors
+from tool_server.tools.results import image_blocks, tool_result
+from tool_server.userdata import keys
+from tool_server.userdata.models import Identity, ImageRecord, now
+
+logger = logging.getLogger(__name__)
+
+
+class CandidateView(BaseModel):
+    image_id: str
+    url: str
+    likeness: dict[str, Any]
+    strategy: str | None = None
+
+
+class IntermediateView(BaseModel):
+    name: str
+    kind: str
+    url: str
+
+
+class IdentityImageResult(BaseModel):
+    status: Literal["done", "pending", "failed", "interrupted"]
+    run_id: str
+    identity_id: str | None = None
+    image_id: str | None = None
+    image_url: str | None = None
+    likeness: dict[str, Any] | None = None
+    needs_review: bool | None = Field(
+        None, description="True: the face did not pass; never present it as fine."
+    )
+    candidates: list[CandidateView] = Field(default_factory=list)
+    strategy: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    cost_usd: float | None = None
+    intermediates: list[IntermediateView] = Field(default_factory=list)
+    duration_s: float | None = None
+    message: str
+    error: str | None = None
+
+
+class AcceptResult(BaseModel):
+    identity_id: str
+    accepted_image_id: str
+    image_url: str
+    message: str
+
+
+def progress_reporter(ctx: Context[Any, Any], total: int) -> Any:
+    done = 0
+
+    async def report(message: str) -> None:
+        nonlocal done
+        done = min(done + 1, total)
+        try:
+            await ctx.report_progress(done, total, message)
+        except Exception:  # the request may have ended (pending); progress is best effort
+            logger.debug("progress not delivered: %s", message)
+
+    return report
+
+
+async def run_view(app: AppContext, user: str, record: RunRecord) -> IdentityImageResult:
+    """The result of a run, rebuilt from its record (fresh URLs each time)."""
+    intermediates = [
+        IntermediateView(name=s.name, kind=s.kind, url=await app.url_for(s.key)) for s in record.steps
+    ]
+    if record.status != "done" or record.result is None:
+        message = {
+            "running": "Still generating. Call get_run with this run_id again in about 20 seconds.",
+            "failed": f"The generation failed: {record.error}",
+            "interrupted": record.error or "The server stopped during this run. Run it again.",
+        }.get(record.status, "")
+        return IdentityImageResult(
+            status="pending" if record.status == "running" else record.status,
+            run_id=record.run_id,
+            identity_id=record.inputs.get("identity_id"),
+            intermediates=intermediates,
+            message=message,
+            error=record.error,
+        )
+    result = record.result
+    candidates = []
+    for item in result["candidates"]:
+        image = await app.docs.read(keys.image_record(user, item["image_id"]), ImageRecord)
+        url = await app.url_for(image.key) if image else ""
+        candidates.append(
+            CandidateView(
+                image_id=item["image_id"], url=url, likeness=item["likeness"], strategy=item.get("strategy")
+            )
+        )
+    best = next((c for c in candidates if c.image_id == result["image_id"]), None)
+    return IdentityImageResult(
+        status="done",
+        run_id=record.run_id,
+        identity_id=result["identity_id"],
+        image_id=result["image_id"],
+        image_url=best.url if best else None,
+        likeness=result["likeness"],
+        needs_review=result["needs_review"],
+        candidates=candidates,
+        strategy=result["strategy"],
+        provider=result["provider"],
+        model=result["model"],
+        cost_usd=result["cost_usd"],
+        intermediates=intermediates,
+        duration_s=result["duration_s"],
+        message=_summary(result),
+    )
+
+
+def _summary(result: dict[str, Any]) -> str:
+    likeness = result["likeness"]
+    count = len(result["candidates"])
+    offline = (
+        " (offline provider: a local composite for development, not an AI image)"
+        if result["provider"] == "offline"
+        else ""
+    )
+    if not result["needs_review"]:
+        return (
+            f"Made {count} image(s){offline}; the best ({result['image_id']}) is the user's face with "
+            f"likeness {likeness['score']:.2f} (distance {likeness['distance']:.2f}, pass at <= "
+            f"{likeness['threshold']}). A preview is attached and the full image is linked. Describe the "
+            "scene to the user, and accept it with accept_identity_visualization if they like it."
+        )
+    found = "no face was found" if not likeness["face_found"] else f"the best scored {likeness['score']:.2f}"
+    return (
+        f"None of the {count} image(s) passed the likeness check ({found}). Do NOT present it as the user. "
+        "Offer to regenerate (perhaps another strategy), or ask for clearer reference photos."
+    )
+
+
+def register(server: MCPServer[Any], app: AppContext) -> None:
+    @server.tool(
+        title="Generate an identity image",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+        ),
+    )
+    @coach_errors
+    async def generate_identity_image(
+        ctx: Context[Any, Any],
+        identity_id: Annotated[str, Field(description="The identity_id from save_identity.")],
+        prompt: Annotated[
+            str | None,
+            Field(description="Optional scenario added to the identity's visualization (default: it alone)."),
+        ] = None,
+        strategy: Annotated[
+            Literal["auto", "direct", "avatar", "generic_swap"],
+            Field(
+                description="auto (default) tries the strategies the user's data allows; direct uses the "
+                "reference photos; avatar uses the approved avatar; generic_swap draws a generic person from "
+                "the body profile and swaps the user's face in."
+            ),
+        ] = "auto",
+        candidates: Annotated[
+            int | None, Field(ge=1, le=4, description="Images made in parallel; the best by likeness wins.")
+        ] = None,
+        provider: Annotated[
+            Literal["auto", "openai", "gemini", "offline"] | None,
+            Field(description="Image provider override."),
+        ] = None,
+        model: Annotated[str | None, Field(description="Image model override, e.g. gpt-image-2.")] = None,
+        size: Annotated[str, Field(description="WxH, e.g. 1024x1024 or 1024x1536 (portrait).")] = "1024x1024",
+        quality: Annotated[
+            Literal["low", "medium", "high", "auto"], Field(description="Render quality.")
+        ] = "high",
+    ) -> Annotated[CallToolResult, IdentityImageResult]:
+        """Make a picture of the user living an identity, and prove it is their face.
+
+        Needs first: at least one reference photo (add_reference_photo) and a saved identity
+        (save_identity). Each candidate is scored for likeness against the user's photos; the best
+        passing one becomes the identity's current image. Returns status done with image_id,
+        likeness and needs_review (true: the face did not match; never present it as the user),
+        a small preview and a link to the full image. Generation can take a minute: if the result
+        says status pending, call get_run(run_id) a little later. After the user likes it, call
+        accept_identity_visualization.
+        """
+        user = acting_user(app)
+        options = GenerateOptions(
+            prompt=prompt,
+            strategy=None if strategy == "auto" else strategy,
+            candidates=candidates or app.settings.default_candidates,
+            provider=None if provider in (None, "auto") else provider,
+            model=model,
+            size=size,
+            quality=quality,
+        )
+        plan = await plan_generation(app, user, identity_id, options)
+        recorder = await app.runs.start(user, "identity_image", plan.inputs, PROMPT_VERSION)
+        report = progress_reporter(ctx, 2 + app.settings.max_attempts * (1 + 2 * options.candidates))
+        await report("preparing references")
+
+        async def work() -> dict[str, Any]:
+            try:
+                result = await run_generation(app, user, plan, recorder, report)
+            except BaseException as error:
+                await recorder.fail(error)
+                raise
+            await recorder.finish(result)
+            return result
+
+        await app.jobs.run(recorder.run_id, work, app.settings.sync_deadline_s)
+        view = await run_view(app, user, await app.runs.get(user, recorder.run_id))
+        blocks = await image_blocks(app, user, view.image_id, "Identity image") if view.image_id else []
+        return tool_result(view, view.message, blocks)
+
+    @server.tool(title="Get a generation run", annotations=ToolAnnotations(read_only_hint=True))
+    @coach_errors
+    async def get_run(
+        run_id: Annotated[str, Field(description="The run_id a pending generate_identity_image returned.")],
+    ) -> Annotated[CallToolResult, IdentityImageResult]:
+        """Check on a generation that answered status pending; when done, returns the same result.
+
+        Status pending: call again in about 20 seconds. Status failed or interrupted: the message
+        says what happened; nothing was changed, so it is safe to generate again.
+        """
+        user = acting_user(app)
+        record = await app.runs.get(user, run_id)
+        if record.kind != "identity_image":
+            raise NotFound(f"No identity-image run with id {run_id!r}.")
+        view = await run_view(app, user, record)
+        blocks = await image_blocks(app, user, view.image_id, "Identity image") if view.image_id else []
+        return tool_result(view, view.message, blocks)
+
+    @server.tool(
+        title="Accept an identity visualization",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @coach_errors
+    async def accept_identity_visualization(
+        identity_id: Annotated[str, Field(description="The identity the image belongs to.")],
+        image_id: Annotated[
+            str | None, Field(description="The image to accept; default: the identity's current image.")
+        ] = None,
+    ) -> AcceptResult:
+        """Mark the image the user chose as their accepted visualization for this identity.
+
+        Use when the user says they like the picture. Without image_id the identity's current
+        image is accepted. Calling it again is harmless. Later generations add candidates but
+        never replace an accepted image.
+        """
+        user = acting_user(app)
+
+        def accept(current: Identity | None) -> Identity:
+            if current is None:
+                raise NotFound(f"No identity with id {identity_id!r}. Call list_identities.")
+            chosen = image_id or current.current_image_id
+            if chosen is None:
+                raise PreconditionMissing(
+                    "This identity has no image that passed the likeness check yet: call "
+                    "generate_identity_image first, or pass the image_id the user chose."
+                )
+            if chosen not in current.image_ids:
+                raise InvalidInput(
+                    f"Image {chosen!r} is not one of this identity's images; use an image_id that "
+                    "generate_identity_image returned for it."
+                )
+            return current.model_copy(update={"accepted_image_id": chosen, "updated_at": now()})
+
+        await app.identities.get(user, identity_id)
+        identity = await app.docs.update(keys.identity(user, identity_id), Identity, accept)
+        assert identity.accepted_image_id is not None
+        record = await app.docs.read(keys.image_record(user, identity.accepted_image_id), ImageRecord)
+        url = await app.url_for(record.key) if record else ""
+        return AcceptResult(
+            identity_id=identity_id,
+            accepted_image_id=identity.accepted_image_id,
+            image_url=url,
+            message=f"Accepted {identity.accepted_image_id} as the visualization of {identity.name}.",
+        )
