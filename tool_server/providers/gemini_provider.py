@@ -10,9 +10,7 @@ the second is not sent (images come back as the model encodes them, MIME type sn
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -22,18 +20,17 @@ from tool_server.errors import ProviderError, ProviderUnavailable
 from tool_server.providers.base import ImageRequest, ImageResult, ProviderCall
 from tool_server.providers.capabilities import (
     ModelCapabilities,
-    capabilities_for,
-    check_request,
-    ensure_usable,
 )
 from tool_server.providers.gemini_support import GeminiAnswer, classify, image_config_for, read_response
+from tool_server.providers.hosted import HostedProvider
 from tool_server.providers.images import prepare_references
 from tool_server.providers.pricing import add_usage, gemini_cost
 from tool_server.providers.recording import CallRecorder, attach_calls, describe_images
-from tool_server.providers.retry import Attempts, RetryPolicy, Transient, call_with_retries
+from tool_server.providers.retry import Attempts, Transient, call_with_retries
 
 if TYPE_CHECKING:
-    from tool_server.settings import Settings
+    from pydantic import SecretStr
+
 
 logger = logging.getLogger(__name__)
 
@@ -57,40 +54,23 @@ class _Job:
 _SEVERITY = ("ProviderBlocked", "ProviderRejected", "ProviderError", "ProviderUnavailable")
 
 
-class GeminiProvider:
+class GeminiProvider(HostedProvider):
     """Gemini image models through generateContent."""
 
     name = "gemini"
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        limiter: anyio.CapacityLimiter | None = None,
-        retry_policy: RetryPolicy | None = None,
-        today: Callable[[], date] = date.today,
-    ) -> None:
-        self._settings = settings
-        self._limiter = limiter
-        self._policy = retry_policy or RetryPolicy.from_settings(settings)
-        self._today = today
+    missing_key_message = (
+        "No Gemini API key is configured: set GEMINI_API_KEY or GOOGLE_API_KEY, or use another provider."
+    )
 
     def default_model(self) -> str:
         return self._settings.gemini_model
 
+    def _api_key(self) -> SecretStr | None:
+        return self._settings.gemini_api_key
+
     async def generate(self, request: ImageRequest) -> ImageResult:
         """Make `request.n` images with `request.n` concurrent calls."""
-        model = request.model or self.default_model()
-        caps = capabilities_for(model, self.name)
-        ensure_usable(caps, today=self._today())
-        check_request(caps, request)
-        key = self._settings.gemini_api_key
-        if key is None or not key.get_secret_value():
-            raise ProviderUnavailable(
-                "No Gemini API key is configured: set GEMINI_API_KEY or GOOGLE_API_KEY, "
-                "or use another provider.",
-                provider=self.name,
-            )
+        model, caps, api_key = self._preflight(request)
         refs = prepare_references(request.references)
         image_config = image_config_for(caps, request.size)
         params: dict[str, Any] = {
@@ -102,7 +82,7 @@ class GeminiProvider:
             "include_thoughts": caps.thinking,
         }
         # The SDK import and the client's TLS setup take a while: keep them off the event loop.
-        client = await anyio.to_thread.run_sync(self._client, key.get_secret_value())
+        client = await anyio.to_thread.run_sync(self._client, api_key)
         from google.genai import types
 
         contents = [

@@ -9,9 +9,7 @@ hash of the acting user, never the id itself. The SDK's retries are off: `retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -21,18 +19,17 @@ from tool_server.errors import ProviderError, ProviderUnavailable
 from tool_server.providers.base import GeneratedImage, ImageRequest, ImageResult, ReferenceImage
 from tool_server.providers.capabilities import (
     ModelCapabilities,
-    capabilities_for,
-    check_request,
-    ensure_usable,
 )
+from tool_server.providers.hosted import HostedProvider
 from tool_server.providers.images import image_from_base64, prepare_references
 from tool_server.providers.openai_errors import classify
 from tool_server.providers.pricing import openai_cost
 from tool_server.providers.recording import CallRecorder, attach_calls, describe_images, user_hash
-from tool_server.providers.retry import Attempts, RetryPolicy, Transient, call_with_retries
+from tool_server.providers.retry import Attempts, Transient, call_with_retries
 
 if TYPE_CHECKING:
-    from tool_server.settings import Settings
+    from pydantic import SecretStr
+
 
 logger = logging.getLogger(__name__)
 
@@ -61,39 +58,21 @@ def build_params(caps: ModelCapabilities, model: str, request: ImageRequest, *, 
     return params
 
 
-class OpenAIProvider:
+class OpenAIProvider(HostedProvider):
     """GPT Image through the Images API."""
 
     name = "openai"
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        limiter: anyio.CapacityLimiter | None = None,
-        retry_policy: RetryPolicy | None = None,
-        today: Callable[[], date] = date.today,
-    ) -> None:
-        self._settings = settings
-        self._limiter = limiter
-        self._policy = retry_policy or RetryPolicy.from_settings(settings)
-        self._today = today
+    missing_key_message = "No OpenAI API key is configured: set OPENAI_API_KEY, or use another provider."
 
     def default_model(self) -> str:
         return self._settings.openai_model
 
+    def _api_key(self) -> SecretStr | None:
+        return self._settings.openai_api_key
+
     async def generate(self, request: ImageRequest) -> ImageResult:
         """Make `request.n` images in one Images API call."""
-        model = request.model or self.default_model()
-        caps = capabilities_for(model, self.name)
-        ensure_usable(caps, today=self._today())
-        check_request(caps, request)
-        key = self._settings.openai_api_key
-        if key is None or not key.get_secret_value():
-            raise ProviderUnavailable(
-                "No OpenAI API key is configured: set OPENAI_API_KEY, or use another provider.",
-                provider=self.name,
-            )
+        model, caps, api_key = self._preflight(request)
         refs = prepare_references(request.references)
         params = build_params(caps, model, request, edit=bool(refs))
         operation = "images.edit" if refs else "images.generate"
@@ -103,7 +82,7 @@ class OpenAIProvider:
         limiter = self._limiter or anyio.CapacityLimiter(self._settings.provider_max_concurrency)
         try:
             # The SDK import and the client's TLS setup take a while: keep them off the event loop.
-            client = await anyio.to_thread.run_sync(self._client, key.get_secret_value())
+            client = await anyio.to_thread.run_sync(self._client, api_key)
             async with client:
                 answer = await call_with_retries(
                     lambda: self._attempt(client, limiter, params, refs), self._policy, attempts
