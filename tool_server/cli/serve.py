@@ -1,42 +1,15 @@
-"""The `coach-image-tools` command: `serve` (the default) and friends."""
+"""`coach-image-tools serve`: run the MCP server over stdio or streamable HTTP."""
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from pydantic import ValidationError
+
+from tool_server.cli import app, load_cli_settings, logger
 
 if TYPE_CHECKING:
     from tool_server.settings import Settings
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=False,
-    help="MCP image tools for LLM coaches. Without a command: serve over stdio.",
-)
-logger = logging.getLogger("tool_server")
-
-
-def _settings(**overrides: object) -> Settings:
-    """Load settings or exit with one clear line (no traceback)."""
-    from tool_server.settings import load_settings
-
-    try:
-        return load_settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "COACH_IMAGE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        typer.echo(f"coach-image-tools: bad setting {name}: {first['msg']}", err=True)
-        raise typer.Exit(2) from None
-
-
-@app.callback(invoke_without_command=True)
-def _default(ctx: typer.Context) -> None:
-    if ctx.invoked_subcommand is None:
-        serve()
 
 
 @app.command()
@@ -56,7 +29,7 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
-    settings = _settings(**overrides)
+    settings = load_cli_settings(**overrides)
     from tool_server.logs import configure_logging
     from tool_server.server import create_server
 
@@ -86,10 +59,3 @@ def serve(
 
 def server_location(settings: Settings) -> str:
     return settings.resolved_storage_url()
-
-
-def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)

@@ -1,0 +1,56 @@
+"""The `coach-image-tools` command: `serve` (the default) and one module per group of subcommands.
+
+Each module in this package defines its commands on `app` (or a sub-Typer added here); importing a
+module registers it. Heavy imports stay inside the command functions, so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from tool_server.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    help="MCP image tools for LLM coaches. Without a command: serve over stdio.",
+)
+logger = logging.getLogger("tool_server")
+
+
+def load_cli_settings(**overrides: object) -> Settings:
+    """Load settings or exit 2 with one clear line (no traceback)."""
+    from tool_server.settings import load_settings
+
+    try:
+        return load_settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "COACH_IMAGE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        typer.echo(f"coach-image-tools: bad setting {name}: {first['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.callback(invoke_without_command=True)
+def _default(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        from tool_server.cli.serve import serve
+
+        serve()
+
+
+# Command modules register themselves on import (keep this list sorted).
+from tool_server.cli import serve as _serve  # noqa: E402, F401
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
