@@ -40,6 +40,6 @@ _LIST_HINTS = {
     "reference photo": "Call list_reference_photos to see the user's photos.",
     "identity": "Call save_identity to create it, or list_identities to see the saved ones.",
     "image": "Use an image_id returned by generate_identity_image or list_identities.",
-    "run": "Use a run_id returned by generate_identity_image.",
+    "run": "Use a run_id an image tool returned.",
     "avatar": "Call generate_avatar first, then use one of the avatar_ids it returns.",
 }

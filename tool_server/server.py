@@ -11,10 +11,11 @@ from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
-from tool_server.context import library, user
+from tool_server.context import library, runs, user
 from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
-from tool_server.tools import identities, identity_images, photos, profile
+from tool_server.tools import avatars, face_swap, identities, identity_images, photos, profile
+from tool_server.tools import runs as run_tools
 
 INSTRUCTIONS = """\
 Image tools for a life coach. The user sees a picture of themselves living the identity they chose;
@@ -49,6 +50,7 @@ def create_server(
         log_level=settings.log_level,
         lifespan=lifespan,
     )
-    for module in (photos, profile, identities, identity_images, user, library, mcp_prompts):
+    modules = (photos, profile, identities, identity_images, avatars, face_swap, run_tools)
+    for module in (*modules, user, library, runs, mcp_prompts):
         module.register(server, app)
     return server

@@ -148,7 +148,7 @@ async def test_a_slow_generation_answers_pending_and_get_run_returns_the_result(
                     break
                 await anyio.sleep(0.2)
     assert polled.structured_content["status"] == "done"
-    assert polled.structured_content["likeness"]["passed"] is True
+    assert polled.structured_content["identity_image"]["likeness"]["passed"] is True
     assert [b.type for b in polled.content] == ["text", "image", "resource_link"]
 
 

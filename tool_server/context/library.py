@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
-from PIL import Image
 
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.errors import NotFound
+from tool_server.generation.images import as_png
 from tool_server.ids import check_id
 from tool_server.tools.identities import IdentityView, identity_view
 from tool_server.userdata import keys
 from tool_server.userdata.models import ImageRecord
-
-
-def _as_png(data: bytes) -> bytes:
-    with Image.open(io.BytesIO(data)) as image:
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        return buffer.getvalue()
 
 
 def register(server: MCPServer[Any], app: AppContext) -> None:
@@ -59,4 +51,4 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             raise missing
         data = await app.blobs.get(record.key)
         # The template declares one MIME type; images stored in another format are converted.
-        return data if record.mime_type == "image/png" else await anyio.to_thread.run_sync(_as_png, data)
+        return data if record.mime_type == "image/png" else await anyio.to_thread.run_sync(as_png, data)

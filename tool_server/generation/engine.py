@@ -10,7 +10,6 @@ The identity document is changed once, at the end: a failed run leaves it as it 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ import anyio
 from tool_server.app import AppContext
 from tool_server.errors import InvalidInput, PreconditionMissing, ProviderBlocked, ToolServerError
 from tool_server.faces import Likeness
+from tool_server.generation.calls import Progress
 from tool_server.generation.images import save_image
 from tool_server.generation.references import UserReferences, load_references
 from tool_server.generation.scoring import score_likeness
@@ -28,8 +28,6 @@ from tool_server.providers.base import Quality, ReferenceImage
 from tool_server.runs import RunRecorder
 from tool_server.userdata import keys
 from tool_server.userdata.models import AvatarIndex, BodyProfile, Identity, now
-
-Progress = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True)

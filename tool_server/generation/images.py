@@ -24,15 +24,25 @@ def image_size(data: bytes) -> tuple[int, int]:
 
 
 async def save_image(
-    app: AppContext, user: str, data: bytes, kind: str, *, name: str | None = None, **details: Any
+    app: AppContext,
+    user: str,
+    data: bytes,
+    kind: str,
+    *,
+    name: str | None = None,
+    key: str | None = None,
+    **details: Any,
 ) -> ImageRecord:
-    """Store a generated image and its record (bytes first, so a record never points at nothing)."""
+    """Store a generated image and its record (bytes first, so a record never points at nothing).
+
+    `key` places the bytes somewhere self-explanatory (avatars); by default `images/{image_id}.ext`.
+    """
     mime = sniff_mime(data) or "application/octet-stream"
     image_id = new_id("img")
     width, height = await anyio.to_thread.run_sync(image_size, data)
     record = ImageRecord(
         image_id=image_id,
-        key=keys.image(user, image_id, extension_for(mime)),
+        key=key or keys.image(user, image_id, extension_for(mime)),
         name=name,
         mime_type=mime,
         width=width,
@@ -66,4 +76,14 @@ def preview_jpeg(data: bytes, max_side: int = PREVIEW_MAX_SIDE, quality: int = 8
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=quality, optimize=True)
+        return buffer.getvalue()
+
+
+def as_png(data: bytes) -> bytes:
+    """The image re-encoded losslessly as PNG (unchanged when it already is one)."""
+    if sniff_mime(data) == "image/png":
+        return data
+    with Image.open(io.BytesIO(data)) as image:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
         return buffer.getvalue()

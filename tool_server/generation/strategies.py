@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tool_server.app import AppContext
+from tool_server.generation.calls import call_provider
 from tool_server.generation.references import UserReferences
 from tool_server.mime import sniff_mime
 from tool_server.prompts.identity import render
@@ -82,32 +83,17 @@ class CandidateJob:
 async def _call(
     job: CandidateJob, request: ImageRequest, step_name: str, kind: str
 ) -> tuple[ImageResult, bytes]:
-    """One provider request; thought images and the result are saved as intermediates."""
-    try:
-        result = await job.app.providers.generate_with_fallback(request, job.provider)
-    except Exception as error:
-        await job.recorder.add_calls(list(getattr(error, "calls", [])))
-        raise
-    await job.recorder.add_calls(result.calls)
-    for number, interim in enumerate(result.interim, start=1):
-        await job.recorder.save_step(
-            f"thought_{job.label}_{number}",
-            interim.data,
-            interim.mime_type,
-            "thought",
-            attempt=job.attempt,
-            candidate=job.index,
-        )
-    image = result.images[0]
-    await job.recorder.save_step(
-        f"{step_name}_{job.label}",
-        image.data,
-        image.mime_type,
-        kind,
+    return await call_provider(
+        job.app,
+        job.recorder,
+        request,
+        job.provider,
+        step_name=step_name,
+        kind=kind,
+        label=job.label,
         attempt=job.attempt,
         candidate=job.index,
     )
-    return result, image.data
 
 
 def _request(

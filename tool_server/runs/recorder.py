@@ -107,7 +107,7 @@ class RunStore:
         check_id(run_id, "run", prefix="run_")
         record = await self.docs.read(keys.run_record(user, run_id), RunRecord)
         if record is None:
-            raise NotFound(f"No run with id {run_id!r}. Use a run_id returned by generate_identity_image.")
+            raise NotFound(f"No run with id {run_id!r}. Use a run_id an image tool returned.")
         if record.status == "running" and _owner_is_dead(record):
             record.status = "interrupted"
             record.error = (

@@ -15,7 +15,9 @@ from tool_server.errors import InvalidInput, NotFound, PreconditionMissing
 from tool_server.generation.engine import PROMPT_VERSION, GenerateOptions, plan_generation, run_generation
 from tool_server.runs import RunRecord
 from tool_server.tools.boundary import coach_errors
+from tool_server.tools.long_runs import progress_reporter, run_with_deadline
 from tool_server.tools.results import image_blocks, tool_result
+from tool_server.tools.run_views import IntermediateView, intermediates_of, unfinished_message
 from tool_server.userdata import keys
 from tool_server.userdata.models import Identity, ImageRecord, now
 
@@ -27,12 +29,6 @@ class CandidateView(BaseModel):
     url: str
     likeness: dict[str, Any]
     strategy: str | None = None
-
-
-class IntermediateView(BaseModel):
-    name: str
-    kind: str
-    url: str
 
 
 class IdentityImageResult(BaseModel):
@@ -63,31 +59,11 @@ class AcceptResult(BaseModel):
     message: str
 
 
-def progress_reporter(ctx: Context[Any, Any], total: int) -> Any:
-    done = 0
-
-    async def report(message: str) -> None:
-        nonlocal done
-        done = min(done + 1, total)
-        try:
-            await ctx.report_progress(done, total, message)
-        except Exception:  # the request may have ended (pending); progress is best effort
-            logger.debug("progress not delivered: %s", message)
-
-    return report
-
-
 async def run_view(app: AppContext, user: str, record: RunRecord) -> IdentityImageResult:
     """The result of a run, rebuilt from its record (fresh URLs each time)."""
-    intermediates = [
-        IntermediateView(name=s.name, kind=s.kind, url=await app.url_for(s.key)) for s in record.steps
-    ]
+    intermediates = await intermediates_of(app, record)
     if record.status != "done" or record.result is None:
-        message = {
-            "running": "Still generating. Call get_run with this run_id again in about 20 seconds.",
-            "failed": f"The generation failed: {record.error}",
-            "interrupted": record.error or "The server stopped during this run. Run it again.",
-        }.get(record.status, "")
+        message = unfinished_message(record)
         return IdentityImageResult(
             status="pending" if record.status == "running" else record.status,
             run_id=record.run_id,
@@ -208,35 +184,9 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         recorder = await app.runs.start(user, "identity_image", plan.inputs, PROMPT_VERSION)
         report = progress_reporter(ctx, 2 + app.settings.max_attempts * (1 + 2 * options.candidates))
         await report("preparing references")
-
-        async def work() -> dict[str, Any]:
-            try:
-                result = await run_generation(app, user, plan, recorder, report)
-            except BaseException as error:
-                await recorder.fail(error)
-                raise
-            await recorder.finish(result)
-            return result
-
-        await app.jobs.run(recorder.run_id, work, app.settings.sync_deadline_s)
-        view = await run_view(app, user, await app.runs.get(user, recorder.run_id))
-        blocks = await image_blocks(app, user, view.image_id, "Identity image") if view.image_id else []
-        return tool_result(view, view.message, blocks)
-
-    @server.tool(title="Get a generation run", annotations=ToolAnnotations(read_only_hint=True))
-    @coach_errors
-    async def get_run(
-        run_id: Annotated[str, Field(description="The run_id a pending generate_identity_image returned.")],
-    ) -> Annotated[CallToolResult, IdentityImageResult]:
-        """Check on a generation that answered status pending; when done, returns the same result.
-
-        Status pending: call again in about 20 seconds. Status failed or interrupted: the message
-        says what happened; nothing was changed, so it is safe to generate again.
-        """
-        user = acting_user(app)
-        record = await app.runs.get(user, run_id)
-        if record.kind != "identity_image":
-            raise NotFound(f"No identity-image run with id {run_id!r}.")
+        record = await run_with_deadline(
+            app, user, recorder, lambda: run_generation(app, user, plan, recorder, report)
+        )
         view = await run_view(app, user, record)
         blocks = await image_blocks(app, user, view.image_id, "Identity image") if view.image_id else []
         return tool_result(view, view.message, blocks)

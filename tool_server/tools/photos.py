@@ -79,7 +79,7 @@ async def photo_info(app: AppContext, record: PhotoRecord, primary: bool) -> Pho
     )
 
 
-async def _read_source(
+async def read_image_source(
     app: AppContext, image_base64: str | None, path: str | None
 ) -> tuple[bytes, str | None]:
     if (image_base64 is None) == (path is None):
@@ -146,7 +146,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         and a URL. At the limit, remove one with remove_reference_photo first.
         """
         user = acting_user(app)
-        data, source_name = await _read_source(app, image_base64, path)
+        data, source_name = await read_image_source(app, image_base64, path)
         record, findings, count = await app.photos.add(
             user, data, filename or source_name, crop.model_dump() if crop else None
         )

@@ -49,3 +49,8 @@ def run_record(user: str, run_id: str) -> str:
 
 def avatar_index(user: str) -> str:
     return f"users/{user}/avatars/index.json"
+
+
+def avatar_file(user: str, name: str) -> str:
+    """Avatar images keep the seed's paired names, e.g. `alice_avatar_headshot_openai_01.png`."""
+    return f"users/{user}/avatars/{name}"

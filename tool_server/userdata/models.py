@@ -106,13 +106,20 @@ class AvatarEntry(BaseModel):
     headshot_name: str
     fullbody_name: str | None = None
     likeness: dict[str, Any] | None = None
+    fullbody_likeness: dict[str, Any] | None = None
     run_id: str | None = None
     created_at: datetime = Field(default_factory=now)
+
+    @property
+    def passed(self) -> bool:
+        """The headshot (the reference identity images use) passed the likeness check."""
+        return bool(self.likeness and self.likeness.get("passed"))
 
 
 class AvatarIndex(BaseModel):
     avatars: list[AvatarEntry] = Field(default_factory=list)
     approved_avatar_id: str | None = None
+    next_number: int = Field(1, description="The next file number; numbers are reserved before saving.")
 
     def find(self, avatar_id: str) -> AvatarEntry | None:
         return next((a for a in self.avatars if a.avatar_id == avatar_id), None)

@@ -1,0 +1,47 @@
+"""One provider request inside a run: its calls recorded, thought images and the result saved as steps."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from tool_server.app import AppContext
+from tool_server.providers.base import ImageRequest, ImageResult
+from tool_server.runs import RunRecorder
+
+Progress = Callable[[str], Awaitable[None]]
+"""Reports one stage of a run to the client (a progress notification)."""
+
+
+async def call_provider(
+    app: AppContext,
+    recorder: RunRecorder,
+    request: ImageRequest,
+    provider: str | None,
+    *,
+    step_name: str,
+    kind: str,
+    label: str,
+    attempt: int | None = None,
+    candidate: int | None = None,
+) -> tuple[ImageResult, bytes]:
+    """Generate with the registry's fallback; steps: `thought_{label}_{k}`, then `{step_name}_{label}`."""
+    try:
+        result = await app.providers.generate_with_fallback(request, provider)
+    except Exception as error:
+        await recorder.add_calls(list(getattr(error, "calls", [])))
+        raise
+    await recorder.add_calls(result.calls)
+    for number, interim in enumerate(result.interim, start=1):
+        await recorder.save_step(
+            f"thought_{label}_{number}",
+            interim.data,
+            interim.mime_type,
+            "thought",
+            attempt=attempt,
+            candidate=candidate,
+        )
+    image = result.images[0]
+    await recorder.save_step(
+        f"{step_name}_{label}", image.data, image.mime_type, kind, attempt=attempt, candidate=candidate
+    )
+    return result, image.data

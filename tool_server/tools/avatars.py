@@ -1,0 +1,234 @@
+"""generate_avatar and approve_avatar: the seed's two-stage avatar (headshot, then full body)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from tool_server.acting import acting_user
+from tool_server.app import AppContext
+from tool_server.errors import NotFound, PreconditionMissing
+from tool_server.generation.avatars import AvatarOptions, ImageSize, make_avatars
+from tool_server.generation.references import load_references
+from tool_server.ids import check_id
+from tool_server.prompts.identity import PROMPT_VERSION
+from tool_server.runs import RunRecord
+from tool_server.tools.boundary import coach_errors
+from tool_server.tools.long_runs import progress_reporter, run_with_deadline
+from tool_server.tools.results import image_blocks, tool_result
+from tool_server.tools.run_views import IntermediateView, intermediates_of, unfinished_message
+from tool_server.userdata import keys
+from tool_server.userdata.models import AvatarEntry, AvatarIndex, ImageRecord
+
+ProviderChoice = Literal["auto", "openai", "gemini", "offline"]
+
+
+class AvatarView(BaseModel):
+    avatar_id: str
+    number: int
+    passed: bool = Field(description="The headshot passed the likeness check.")
+    approved: bool
+    likeness: dict[str, Any] | None
+    headshot_image_id: str
+    headshot_name: str
+    headshot_url: str
+    fullbody_image_id: str | None = None
+    fullbody_name: str | None = None
+    fullbody_url: str | None = None
+    provider: str
+
+
+class AvatarResult(BaseModel):
+    status: Literal["done", "pending", "failed", "interrupted"]
+    run_id: str
+    avatars: list[AvatarView] = Field(default_factory=list)
+    best_avatar_id: str | None = None
+    needs_review: bool | None = Field(None, description="True: no headshot passed the likeness check.")
+    provider: str | None = None
+    model: str | None = None
+    cost_usd: float | None = None
+    intermediates: list[IntermediateView] = Field(default_factory=list)
+    duration_s: float | None = None
+    message: str
+    error: str | None = None
+
+
+class ApproveAvatarResult(BaseModel):
+    avatar_id: str
+    headshot_image_id: str
+    fullbody_image_id: str | None
+    message: str
+
+
+async def avatar_view(app: AppContext, user: str, entry: AvatarEntry, approved_id: str | None) -> AvatarView:
+    async def url(image_id: str | None) -> str | None:
+        if image_id is None:
+            return None
+        record = await app.docs.read(keys.image_record(user, image_id), ImageRecord)
+        return await app.url_for(record.key) if record else None
+
+    return AvatarView(
+        avatar_id=entry.avatar_id,
+        number=entry.number,
+        passed=entry.passed,
+        approved=entry.avatar_id == approved_id,
+        likeness=entry.likeness,
+        headshot_image_id=entry.headshot_image_id,
+        headshot_name=entry.headshot_name,
+        headshot_url=await url(entry.headshot_image_id) or "",
+        fullbody_image_id=entry.fullbody_image_id,
+        fullbody_name=entry.fullbody_name,
+        fullbody_url=await url(entry.fullbody_image_id),
+        provider=entry.provider,
+    )
+
+
+async def avatar_run_view(app: AppContext, user: str, record: RunRecord) -> AvatarResult:
+    intermediates = await intermediates_of(app, record)
+    if record.status != "done" or record.result is None:
+        return AvatarResult(
+            status="pending" if record.status == "running" else record.status,
+            run_id=record.run_id,
+            intermediates=intermediates,
+            message=unfinished_message(record),
+            error=record.error,
+        )
+    result = record.result
+    index = await app.docs.read(keys.avatar_index(user), AvatarIndex) or AvatarIndex()
+    entries = [e for e in (index.find(a) for a in result["avatar_ids"]) if e is not None]
+    views = [await avatar_view(app, user, e, index.approved_avatar_id) for e in entries]
+    return AvatarResult(
+        status="done",
+        run_id=record.run_id,
+        avatars=views,
+        best_avatar_id=result["best_avatar_id"],
+        needs_review=result["needs_review"],
+        provider=result["provider"],
+        model=result["model"],
+        cost_usd=result["cost_usd"],
+        intermediates=intermediates,
+        duration_s=result["duration_s"],
+        message=_summary(result, views),
+    )
+
+
+def _summary(result: dict[str, Any], views: list[AvatarView]) -> str:
+    passed = [v for v in views if v.passed]
+    if not passed:
+        return (
+            f"None of the {len(views)} headshot(s) passed the likeness check, so none should become the "
+            "user's avatar. Generate again, or ask the user for clearer, well-lit reference photos."
+        )
+    best = next(v for v in views if v.avatar_id == result["best_avatar_id"])
+    score = (best.likeness or {}).get("score", 0.0)
+    return (
+        f"Made {len(views)} avatar(s); {len(passed)} passed the likeness check. The best is "
+        f"{best.avatar_id} (headshot likeness {score:.2f}); its headshot preview is attached. Show the "
+        "user, and when they are happy call approve_avatar with the avatar_id they chose."
+    )
+
+
+def register(server: MCPServer[Any], app: AppContext) -> None:
+    @server.tool(
+        title="Generate the user's avatar",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+        ),
+    )
+    @coach_errors
+    async def generate_avatar(
+        ctx: Context[Any, Any],
+        candidates: Annotated[
+            int | None,
+            Field(ge=1, le=3, description="Avatars made in parallel (1..3); each is scored for likeness."),
+        ] = None,
+        image_size: Annotated[
+            ImageSize, Field(description="1K (default; 1024 px headshot) or 2K (2048 px, slower, dearer).")
+        ] = "1K",
+        provider: Annotated[ProviderChoice | None, Field(description="Image provider override.")] = None,
+        model: Annotated[str | None, Field(description="Image model override.")] = None,
+    ) -> Annotated[CallToolResult, AvatarResult]:
+        """Make the user's avatar once: a polished studio headshot from their photos, then a full-body shot.
+
+        Needs first: reference photos (add_reference_photo). Each headshot is scored for likeness
+        against the photos; only passing ones get a full-body shot. Returns avatars with avatar_id,
+        likeness and passed, a preview of the best headshot, and status pending with a run_id if it
+        takes long (then call get_run). Next: show the user, then approve_avatar(avatar_id); after
+        that generate_identity_image can use strategy avatar.
+        """
+        user = acting_user(app)
+        count = candidates or min(app.settings.default_candidates, 3)
+        options = AvatarOptions(
+            candidates=count,
+            image_size=image_size,
+            provider=None if provider in (None, "auto") else provider,
+            model=model,
+        )
+        refs = await load_references(app, user)
+        inputs = {
+            "candidates": count,
+            "image_size": image_size,
+            "provider": options.provider,
+            "model": model,
+            "reference_photo_ids": refs.photo_ids,
+            "reference_hashes": refs.hashes(),
+            "likeness_threshold": app.settings.likeness_threshold,
+        }
+        recorder = await app.runs.start(user, "avatar", inputs, PROMPT_VERSION)
+        report = progress_reporter(ctx, 2 + app.settings.max_attempts * (1 + 2 * count))
+        await report("preparing references")
+        record = await run_with_deadline(
+            app, user, recorder, lambda: make_avatars(app, user, refs, options, recorder, report)
+        )
+        view = await avatar_run_view(app, user, record)
+        return tool_result(view, view.message, await avatar_blocks(app, user, view))
+
+    @server.tool(
+        title="Approve an avatar",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),
+    )
+    @coach_errors
+    async def approve_avatar(
+        avatar_id: Annotated[str, Field(description="The avatar_id the user chose, from generate_avatar.")],
+    ) -> ApproveAvatarResult:
+        """Make the avatar the user chose the single reference for their identity images.
+
+        Use after generate_avatar, when the user says the avatar looks like them. Only an avatar
+        whose headshot passed the likeness check can be approved. Calling it again is harmless;
+        approving another avatar replaces the choice. Next: generate_identity_image (strategy avatar
+        or auto).
+        """
+        user = acting_user(app)
+        check_id(avatar_id, "avatar", prefix="avt_")
+
+        def approve(current: AvatarIndex | None) -> AvatarIndex:
+            index = current or AvatarIndex()
+            entry = index.find(avatar_id)
+            if entry is None:
+                raise NotFound(f"No avatar with id {avatar_id!r}. Use an avatar_id generate_avatar returned.")
+            if not entry.passed:
+                raise PreconditionMissing(
+                    f"Avatar {avatar_id} did not pass the likeness check, so it would put a stranger's face "
+                    "into every identity image. Approve one that passed, or call generate_avatar again."
+                )
+            return index.model_copy(update={"approved_avatar_id": avatar_id})
+
+        index = await app.docs.update(keys.avatar_index(user), AvatarIndex, approve)
+        entry = index.find(avatar_id)
+        assert entry is not None
+        return ApproveAvatarResult(
+            avatar_id=avatar_id,
+            headshot_image_id=entry.headshot_image_id,
+            fullbody_image_id=entry.fullbody_image_id,
+            message=f"Approved avatar {avatar_id}. generate_identity_image can now use strategy avatar.",
+        )
+
+
+async def avatar_blocks(app: AppContext, user: str, view: AvatarResult) -> list[Any]:
+    best = next((a for a in view.avatars if a.avatar_id == view.best_avatar_id), None)
+    if best is None:
+        return []
+    return await image_blocks(app, user, best.headshot_image_id, f"Avatar headshot {best.avatar_id}")

@@ -1,0 +1,63 @@
+"""get_run: the state, and when done the result, of a generation that answered `pending`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from tool_server.acting import acting_user
+from tool_server.app import AppContext
+from tool_server.tools.avatars import AvatarResult, avatar_blocks, avatar_run_view
+from tool_server.tools.boundary import coach_errors
+from tool_server.tools.face_swap import FaceSwapResult, swap_run_view
+from tool_server.tools.identity_images import IdentityImageResult, run_view
+from tool_server.tools.results import image_blocks, tool_result
+
+
+class RunResult(BaseModel):
+    status: Literal["done", "pending", "failed", "interrupted"]
+    run_id: str
+    kind: str = Field(description="Which tool started it: identity_image, avatar or face_swap.")
+    message: str
+    identity_image: IdentityImageResult | None = Field(
+        None, description="generate_identity_image's result (kind identity_image)."
+    )
+    avatar: AvatarResult | None = Field(None, description="generate_avatar's result (kind avatar).")
+    face_swap: FaceSwapResult | None = Field(None, description="face_swap's result (kind face_swap).")
+
+
+def register(server: MCPServer[Any], app: AppContext) -> None:
+    @server.tool(title="Get a run", annotations=ToolAnnotations(read_only_hint=True))
+    @coach_errors
+    async def get_run(
+        run_id: Annotated[
+            str, Field(description="The run_id that a pending image tool (or a run listing) gave.")
+        ],
+    ) -> Annotated[CallToolResult, RunResult]:
+        """Check on an image run that answered status pending; when done, returns the tool's result.
+
+        The result sits under the field named after the run's kind (identity_image, avatar,
+        face_swap), exactly as the tool would have returned it. Status pending: call again in about
+        20 seconds. Failed or interrupted: the message says what happened; nothing was changed, so
+        it is safe to run the tool again.
+        """
+        user = acting_user(app)
+        record = await app.runs.get(user, run_id)
+        result = RunResult(status="pending", run_id=run_id, kind=record.kind, message="")
+        blocks: list[Any] = []
+        if record.kind == "avatar":
+            avatar = await avatar_run_view(app, user, record)
+            result.avatar, result.status, result.message = avatar, avatar.status, avatar.message
+            blocks = await avatar_blocks(app, user, avatar)
+        elif record.kind == "face_swap":
+            swap = await swap_run_view(app, user, record)
+            result.face_swap, result.status, result.message = swap, swap.status, swap.message
+            blocks = await image_blocks(app, user, swap.image_id, "Face swap") if swap.image_id else []
+        else:
+            view = await run_view(app, user, record)
+            result.identity_image, result.status, result.message = view, view.status, view.message
+            blocks = await image_blocks(app, user, view.image_id, "Identity image") if view.image_id else []
+        return tool_result(result, result.message, blocks)
