@@ -33,7 +33,7 @@ def profile_view(profile: BodyProfile) -> BodyProfileView:
     missing = profile.missing()
     if missing:
         message = (
-            "Body profile saved; still missing: " + ", ".join(missing) + ". Ask the user, in a respectful "
+            "Body profile still missing: " + ", ".join(missing) + ". Ask the user, in a respectful "
             "way, and call set_body_profile again with their answers."
         )
     else:
