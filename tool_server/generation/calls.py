@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from tool_server.app import AppContext
 from tool_server.providers.base import ImageRequest, ImageResult
+from tool_server.providers.recording import calls_of
 from tool_server.runs import RunRecorder
 
 Progress = Callable[[str], Awaitable[None]]
@@ -28,7 +29,7 @@ async def call_provider(
     try:
         result = await app.providers.generate_with_fallback(request, provider)
     except Exception as error:
-        await recorder.add_calls(list(getattr(error, "calls", [])))
+        await recorder.add_calls(calls_of(error))
         raise
     await recorder.add_calls(result.calls)
     for number, interim in enumerate(result.interim, start=1):
