@@ -238,3 +238,47 @@ async def test_a_slow_avatar_answers_pending_and_get_run_returns_it(
     assert out["kind"] == "avatar" and out["status"] == "done"
     assert out["avatar"]["avatars"][0]["fullbody_image_id"] is not None
     assert out["identity_image"] is None
+
+
+async def test_generic_swap_over_openai_draws_a_generic_person_then_swaps_the_face(
+    openai_app: AppContext, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.enqueue(images_reply([another_persons_face()]), images_reply([users_face()]))
+    async with client_for(openai_app) as client:
+        identity_id = await prepare_user(client, profile=True)
+        result = await client.call_tool(
+            "generate_identity_image",
+            {"identity_id": identity_id, "strategy": "generic_swap", "candidates": 1},
+        )
+    out = result.structured_content
+    assert out["status"] == "done" and out["needs_review"] is False, result.content
+    generic, swap = fake_openai.requests
+    assert generic.path.endswith("/images/generations")
+    prompt = generic.json["prompt"]
+    assert "female" in prompt and "athletic" in prompt and "light-skinned" in prompt and "keynote" in prompt
+    assert swap.path.endswith("/images/edits") and swap.fields["prompt"] == [render("face_swap")]
+    assert swap.files[0].data == another_persons_face()  # the generic image is the target
+    assert [i["name"] for i in out["intermediates"]] == ["01_generic_a1_c1", "02_swapped_a1_c1"]
+
+
+async def test_avatar_strategy_over_openai_sends_only_the_approved_headshot(
+    openai_app: AppContext, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.enqueue(images_reply([users_face()]), images_reply([users_face()]))
+    async with client_for(openai_app) as client:
+        identity_id = await prepare_user(client)
+        avatar = (await client.call_tool("generate_avatar", {"candidates": 1})).structured_content
+        await client.call_tool("approve_avatar", {"avatar_id": avatar["best_avatar_id"]})
+        fake_openai.requests.clear()
+        fake_openai.enqueue(images_reply([users_face()]))
+        result = await client.call_tool(
+            "generate_identity_image", {"identity_id": identity_id, "strategy": "avatar", "candidates": 1}
+        )
+    headshot_name = avatar["avatars"][0]["headshot_name"]
+    stored = await openai_app.blobs.get(f"users/alice/avatars/{headshot_name}")
+    (request,) = fake_openai.requests
+    assert len(request.files) == 1 and request.files[0].data == stored
+    assert (
+        result.structured_content["strategy"] == "avatar"
+        and result.structured_content["needs_review"] is False
+    )
