@@ -11,10 +11,10 @@ from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
-from tool_server.context import library, user
+from tool_server.context import dog_images, library, user
 from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
-from tool_server.tools import identities, identity_images, photos, profile
+from tool_server.tools import dog, identities, identity_images, photos, profile
 
 INSTRUCTIONS = """\
 Image tools for a life coach. The user sees a picture of themselves living the identity they chose;
@@ -49,6 +49,11 @@ def create_server(
         log_level=settings.log_level,
         lifespan=lifespan,
     )
-    for module in (photos, profile, identities, identity_images, user, library, mcp_prompts):
+    for module in (photos, profile, identities, identity_images, dog, user, library, dog_images, mcp_prompts):
         module.register(server, app)
+    if transport == "http":
+        from tool_server.http import dog as dog_routes
+
+        for route_module in (dog_routes,):
+            route_module.register(server, app)
     return server

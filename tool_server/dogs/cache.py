@@ -48,6 +48,23 @@ class DogCacheKey:
         return f"{self.stem}.json"
 
 
+RESOURCE_PREFIX = "coach://dogs/"
+_RESOURCE_PART = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+
+def resource_uri(image_key: str) -> str:
+    """`cache/dog/dog-v2/x.png` -> `coach://dogs/dog-v2/x.png`: the MCP resource of a cached avatar."""
+    return RESOURCE_PREFIX + image_key.removeprefix(f"{CACHE_PREFIX}/")
+
+
+def image_key_for(prompt_version: str, name: str) -> str | None:
+    """The cached PNG named by a `coach://dogs/{prompt_version}/{name}` URI, or None if it cannot be one."""
+    parts = (prompt_version, name)
+    if not name.endswith(".png") or not all(_RESOURCE_PART.match(p) and ".." not in p for p in parts):
+        return None
+    return check_key(f"{CACHE_PREFIX}/{prompt_version}/{name}")
+
+
 def _segment(value: str) -> str:
     """`value` made safe inside one key segment: lower case, runs of other characters become `-`."""
     cleaned = re.sub(r"[^a-z0-9.-]+", "-", value.strip().lower())

@@ -1,0 +1,79 @@
+"""dog_avatar: the canonical dog wearing a job's accessory, cached, validated, retried once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from tool_server.acting import acting_user
+from tool_server.app import AppContext
+from tool_server.dogs.jobs import job_names
+from tool_server.dogs.view import DogAvatarView, avatar_view
+from tool_server.tools.boundary import coach_errors
+from tool_server.tools.results import preview_blocks, tool_result
+
+_JOBS = ", ".join(job_names())
+
+
+def register(server: MCPServer[Any], app: AppContext) -> None:
+    @server.tool(
+        title="Get a dog avatar for a job",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+        ),
+    )
+    @coach_errors
+    async def dog_avatar(
+        job: Annotated[
+            str,
+            Field(
+                description=f"The job whose accessory the dog wears, one of: {_JOBS} "
+                "('default' is the dog without an accessory). Case and spacing do not matter."
+            ),
+        ],
+        size: Annotated[
+            str,
+            Field(description="WIDTHxHEIGHT in pixels, each side 256-3840; the model may allow fewer sizes."),
+        ] = "1024x1024",
+        background: Annotated[
+            Literal["transparent", "white"],
+            Field(description="transparent (default, a PNG with alpha) or white (the same dog on white)."),
+        ] = "transparent",
+        regenerate: Annotated[
+            bool,
+            Field(
+                description="true makes a new image and replaces the cached one (costs a provider call); "
+                "use it only when the user rejects the current avatar or it needs review."
+            ),
+        ] = False,
+        provider: Annotated[
+            Literal["auto", "openai", "gemini", "offline"] | None,
+            Field(description="Image provider override (default: the server's choice)."),
+        ] = None,
+    ) -> Annotated[CallToolResult, DogAvatarView]:
+        """Get the avatar of a coach agent: one canonical monoline dog wearing the accessory of its job.
+
+        Use it when an agent or coach persona needs its picture (for example a 'support' agent gets
+        a headset). Needs nothing first; not about the user's own face. Served from a shared cache
+        in milliseconds when it exists (cached: true, cost 0); otherwise the base dog is edited by
+        the image model (up to a minute), checked (transparency, monoline style, not blank, centred)
+        and retried once. Returns image_url, the checks, cost_usd, needs_review (true: failed twice,
+        show it only as a draft), a small preview and a link to the full PNG. An unknown job gets an
+        error that lists the valid jobs.
+        """
+        result = await app.dogs.get_avatar(
+            job, size, background, regenerate, None if provider == "auto" else provider, user=acting_user(app)
+        )
+        view = avatar_view(result)
+        data = await app.blobs.get(result.image_key)
+        blocks = await preview_blocks(
+            data,
+            uri=view.resource_uri,
+            name=f"dog-{view.job}.png",
+            title=f"Dog avatar: {view.job}",
+            description=f"Full-size dog avatar, {view.size}, {view.background} background (PNG).",
+        )
+        return tool_result(view, view.message, blocks)
