@@ -40,12 +40,14 @@ class AppContext:
 
     def __post_init__(self) -> None:
         # One dog service per process, so the tool, the HTTP route and the CLI share its single flight.
+        # Providers and URLs are looked up on each call: both may be replaced after construction
+        # (a registry in tests; signed HTTP URLs on the HTTP transport).
         self.dogs = DogAvatarService(
             self.blobs,
-            self.providers.get,
+            lambda name: self.providers.get(name),
             self.settings,
             supports_transparency=alpha_from_capabilities,
-            url_for=lambda key: self.url_for(key),  # late-bound: HTTP may make url_for sign URLs
+            url_for=lambda key: self.url_for(key),
         )
 
     async def url_for(self, key: str) -> str:
