@@ -21,9 +21,11 @@ from tests.dogs.conftest import HostedApp, mcp_client
 from tests.fakes.fake_openai import FakeOpenAI, images_reply, usage_block
 from tests.fakes.http_fake import Reply
 from tool_server.dogs.base_image import builtin_base_png
+from tool_server.generation.images import preview_jpeg
 from tool_server.prompts.dog import PROMPT_VERSION
 from tool_server.providers.capabilities import capabilities_for
 from tool_server.providers.pricing import openai_cost
+from tool_server.tools import dog as dog_tool
 
 NO_LIMBS = "ABSOLUTELY NO LIMBS: remove any arms/hands/paws; show head/neck only."
 USAGE = usage_block("medium", "1024x1024", 1, image_in=323)
@@ -194,19 +196,31 @@ async def test_a_painted_checkerboard_is_not_taken_for_transparency(
     assert {"transparency", "no_checkerboard"} <= set(result.structured_content["failed_checks"])
 
 
-async def test_regenerate_replaces_the_cached_file(hosted_app: HostedApp, fake_openai: FakeOpenAI) -> None:
-    fake_openai.enqueue(dog_reply(fakes.good_png()), dog_reply(fakes.good_png(hat=True)))
-    async with mcp_client(hosted_app("openai")) as client:
+async def test_regenerate_replaces_the_cached_file_and_its_preview(
+    hosted_app: HostedApp, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.enqueue(
+        dog_reply(fakes.good_png()), dog_reply(fakes.good_png(hat=True)), dog_reply(fakes.good_png())
+    )
+    app = hosted_app("openai")
+    async with mcp_client(app) as client:
         first = await call(client, job="manager")
         renewed = await call(client, job="manager", regenerate=True)
         linked = await client.read_resource(renewed.structured_content["resource_uri"])
         after = await call(client, job="manager")
+        # Another door (the HTTP route, the CLI) regenerates: the tool must not show the old preview.
+        await app.dogs.get_avatar("manager", regenerate=True)
+        latest = await call(client, job="manager")
 
-    assert len(fake_openai.requests) == 2
+    assert len(fake_openai.requests) == 3
     assert renewed.structured_content["cached"] is False
     assert renewed.structured_content["image_key"] == first.structured_content["image_key"]
     assert base64.b64decode(linked.contents[0].blob) == fakes.good_png(hat=True)
     assert after.structured_content["cached"] is True
+    assert base64.b64decode(renewed.content[1].data) == preview_jpeg(fakes.good_png(hat=True))
+    assert after.content[1].data == renewed.content[1].data
+    assert latest.structured_content["cached"] is True
+    assert base64.b64decode(latest.content[1].data) == preview_jpeg(fakes.good_png())
 
 
 async def test_an_unknown_job_is_refused_with_the_valid_jobs_and_the_closest_before_any_request(
@@ -280,3 +294,20 @@ async def test_a_dog_resource_outside_the_cache_is_not_found(connect: Connect) -
         for uri in ("coach://dogs/dog-v2/missing.png", "coach://dogs/dog-v2/profile.json"):
             with pytest.raises(MCPError):
                 await client.read_resource(uri)
+
+
+async def test_a_slow_generation_reports_progress_so_clients_keep_waiting(
+    hosted_app: HostedApp, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dog_tool, "HEARTBEAT_S", 0.05)
+    fake_openai.enqueue(dog_reply(fakes.good_png(), delay_s=0.6))
+    messages: list[str] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        messages.append(message or "")
+
+    async with mcp_client(hosted_app("openai")) as client:
+        result = await client.call_tool("dog_avatar", {"job": "ops"}, progress_callback=on_progress)
+
+    assert not result.is_error
+    assert messages and all(m.startswith("making the dog avatar") for m in messages)

@@ -102,7 +102,16 @@ async def read_record(blobs: BlobStore, key: DogCacheKey) -> DogAvatarRecord | N
     return await Documents(blobs).read(key.record_key, DogAvatarRecord)
 
 
+def preview_key(image_key: str) -> str:
+    """Where the small JPEG preview of a cached avatar is kept (made by the first tool call showing it)."""
+    return check_key(image_key.removesuffix(".png") + ".preview.jpg")
+
+
 async def write_avatar(blobs: BlobStore, key: DogCacheKey, png: bytes, record: DogAvatarRecord) -> None:
-    """Store (or replace) the image, then its record: readers never see a record without its image."""
+    """Store (or replace) the image, then its record: readers never see a record without its image.
+
+    A preview of the image it replaces is dropped first, so no stale preview outlives a regenerate.
+    """
+    await blobs.delete(preview_key(key.image_key))
     await blobs.put(key.image_key, png, content_type="image/png")
     await Documents(blobs).write(key.record_key, record)

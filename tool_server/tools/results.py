@@ -25,8 +25,8 @@ async def image_blocks(app: AppContext, user: str, image_id: str, title: str) ->
         return []
     data = await app.blobs.get(record.key)
     description = f"Full-size image, {record.width}x{record.height}."
-    return await preview_blocks(
-        data,
+    return preview_blocks(
+        await anyio.to_thread.run_sync(preview_jpeg, data),
         uri=f"coach://images/{image_id}",
         name=record.name or image_id,
         title=title,
@@ -34,9 +34,8 @@ async def image_blocks(app: AppContext, user: str, image_id: str, title: str) ->
     )
 
 
-async def preview_blocks(data: bytes, *, uri: str, name: str, title: str, description: str) -> list[Any]:
-    """A small JPEG preview of `data` and a ResourceLink to the full PNG at `uri`."""
-    preview = await anyio.to_thread.run_sync(preview_jpeg, data)
+def preview_blocks(preview: bytes, *, uri: str, name: str, title: str, description: str) -> list[Any]:
+    """The small JPEG `preview` (from `preview_jpeg`) inline and a ResourceLink to the full PNG at `uri`."""
     return [
         ImageContent(type="image", data=base64.b64encode(preview).decode(), mime_type="image/jpeg"),
         ResourceLink(
