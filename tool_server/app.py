@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from storage import BlobStore, Documents, open_store
+from tool_server.dogs.service import DogAvatarService, alpha_from_capabilities
 from tool_server.faces import FaceAnalyzer
 from tool_server.imaging.decode import DecodeLimits
 from tool_server.providers import ProviderRegistry
@@ -34,7 +35,20 @@ class AppContext:
     providers: ProviderRegistry
     runs: RunStore
     jobs: JobRunner
+    dogs: DogAvatarService = field(init=False)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One dog service per process, so the tool, the HTTP route and the CLI share its single flight.
+        # Providers and URLs are looked up on each call: both may be replaced after construction
+        # (a registry in tests; signed HTTP URLs on the HTTP transport).
+        self.dogs = DogAvatarService(
+            self.blobs,
+            lambda name: self.providers.get(name),
+            self.settings,
+            supports_transparency=alpha_from_capabilities,
+            url_for=lambda key: self.url_for(key),
+        )
 
     async def url_for(self, key: str) -> str:
         """A URL the user can open for a stored object (presigned on S3, file:// locally)."""

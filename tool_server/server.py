@@ -11,10 +11,10 @@ from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
-from tool_server.context import library, runs, user
+from tool_server.context import dog_images, library, runs, user
 from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
-from tool_server.tools import avatars, face_swap, identities, identity_images, photos, profile
+from tool_server.tools import avatars, dog, face_swap, identities, identity_images, photos, profile
 from tool_server.tools import runs as run_tools
 
 INSTRUCTIONS = """\
@@ -50,7 +50,12 @@ def create_server(
         log_level=settings.log_level,
         lifespan=lifespan,
     )
-    modules = (photos, profile, identities, identity_images, avatars, face_swap, run_tools)
-    for module in (*modules, user, library, runs, mcp_prompts):
+    modules = (photos, profile, identities, identity_images, avatars, face_swap, run_tools, dog)
+    for module in (*modules, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
+    if transport == "http":
+        from tool_server.http import dog as dog_routes
+
+        for route_module in (dog_routes,):
+            route_module.register(server, app)
     return server

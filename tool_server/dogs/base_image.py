@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,8 @@ SVG_FILE = Path(__file__).with_name("dog_base.svg")
 Point = tuple[float, float]
 
 
-def _circle(cx: float, cy: float, r: float) -> str:
+def circle_path(cx: float, cy: float, r: float) -> str:
+    """SVG path data for a circle as four cubic arcs (the renderer knows only M/L/C/Z)."""
     k = 0.5523 * r  # cubic handle length that approximates a quarter circle
     return (
         f"M {cx} {cy - r} C {cx + k} {cy - r} {cx + r} {cy - k} {cx + r} {cy} "
@@ -63,8 +64,8 @@ DOG_PATHS: tuple[tuple[str, str, bool], ...] = (
     ("jaw", "M 374 484 C 380 604 440 668 512 668 C 584 668 644 604 650 484", False),
     ("brow-left", "M 414 386 C 428 372 452 372 466 384", False),
     ("brow-right", "M 558 384 C 572 372 596 372 610 386", False),
-    ("eye-left", _circle(440, 432, 18), True),
-    ("eye-right", _circle(584, 432, 18), True),
+    ("eye-left", circle_path(440, 432, 18), True),
+    ("eye-right", circle_path(584, 432, 18), True),
     (
         "nose",
         "M 476 510 C 476 486 548 486 548 510 C 548 532 528 548 512 548 C 496 548 476 532 476 510 Z",
@@ -79,7 +80,7 @@ DOG_PATHS: tuple[tuple[str, str, bool], ...] = (
         "C 556 824 468 824 398 788 C 378 778 386 732 406 742 Z",
         False,
     ),
-    ("tag", _circle(512, 846, 26), False),
+    ("tag", circle_path(512, 846, 26), False),
 )
 
 _TOKEN = re.compile(r"[MLCZ]|-?\d+(?:\.\d+)?")
@@ -153,6 +154,11 @@ def _cubic(p0: Point, p1: Point, p2: Point, p3: Point) -> Iterator[Point]:
 
 def render_base_image(size: int = CANVAS) -> Image.Image:
     """Draw the dog as an RGBA image of `size` x `size`: dark strokes on full transparency."""
+    return render_paths(DOG_PATHS, size)
+
+
+def render_paths(paths: Iterable[tuple[str, str, bool]], size: int = CANVAS) -> Image.Image:
+    """Draw (name, path data, filled) paths on the 1024 canvas as monoline strokes, at `size` px."""
     from PIL import Image, ImageDraw
 
     big = size * SUPERSAMPLE
@@ -161,7 +167,7 @@ def render_base_image(size: int = CANVAS) -> Image.Image:
     draw = ImageDraw.Draw(mask)
     width = round(STROKE_WIDTH * scale)
     radius = width / 2
-    for _, d, filled in DOG_PATHS:
+    for _, d, filled in paths:
         for points, _closed in parse_path(d):
             scaled = [(x * scale, y * scale) for x, y in points]
             if filled:

@@ -48,6 +48,23 @@ class DogCacheKey:
         return f"{self.stem}.json"
 
 
+RESOURCE_PREFIX = "coach://dogs/"
+_RESOURCE_PART = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+
+def resource_uri(image_key: str) -> str:
+    """`cache/dog/dog-v2/x.png` -> `coach://dogs/dog-v2/x.png`: the MCP resource of a cached avatar."""
+    return RESOURCE_PREFIX + image_key.removeprefix(f"{CACHE_PREFIX}/")
+
+
+def image_key_for(prompt_version: str, name: str) -> str | None:
+    """The cached PNG named by a `coach://dogs/{prompt_version}/{name}` URI, or None if it cannot be one."""
+    parts = (prompt_version, name)
+    if not name.endswith(".png") or not all(_RESOURCE_PART.match(p) and ".." not in p for p in parts):
+        return None
+    return check_key(f"{CACHE_PREFIX}/{prompt_version}/{name}")
+
+
 def _segment(value: str) -> str:
     """`value` made safe inside one key segment: lower case, runs of other characters become `-`."""
     cleaned = re.sub(r"[^a-z0-9.-]+", "-", value.strip().lower())
@@ -85,7 +102,16 @@ async def read_record(blobs: BlobStore, key: DogCacheKey) -> DogAvatarRecord | N
     return await Documents(blobs).read(key.record_key, DogAvatarRecord)
 
 
+def preview_key(image_key: str) -> str:
+    """Where the small JPEG preview of a cached avatar is kept (made by the first tool call showing it)."""
+    return check_key(image_key.removesuffix(".png") + ".preview.jpg")
+
+
 async def write_avatar(blobs: BlobStore, key: DogCacheKey, png: bytes, record: DogAvatarRecord) -> None:
-    """Store (or replace) the image, then its record: readers never see a record without its image."""
+    """Store (or replace) the image, then its record: readers never see a record without its image.
+
+    A preview of the image it replaces is dropped first, so no stale preview outlives a regenerate.
+    """
+    await blobs.delete(preview_key(key.image_key))
     await blobs.put(key.image_key, png, content_type="image/png")
     await Documents(blobs).write(key.record_key, record)

@@ -38,6 +38,7 @@ from tool_server.errors import InvalidInput, ProviderError
 from tool_server.mime import sniff_mime
 from tool_server.prompts.dog import PROMPT_VERSION, build_dog_prompt
 from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, Quality, ReferenceImage
+from tool_server.providers.capabilities import capabilities_for
 from tool_server.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -194,6 +195,7 @@ class DogAvatarService:
             background="transparent" if alpha else "opaque",
             output_format="png",
             model=key.model,
+            task="dog_avatar",
         )
 
     async def _generate(self, key: DogCacheKey, adapter: ImageProvider, user: str) -> _Outcome:
@@ -250,6 +252,11 @@ class DogAvatarService:
             logger.warning("dog avatar %s needs review: %s failed", key.stem, ", ".join(record.failed_checks))
         await write_avatar(self._blobs, key, chosen.png, record)
         return _Outcome(record, cached=False, cost_usd=cost)
+
+
+def alpha_from_capabilities(provider: str, model: str) -> bool:
+    """Whether the model can return a transparent background (else: white, removed locally)."""
+    return capabilities_for(model, provider).transparent != "no"
 
 
 def _first_image(result: ImageResult, provider: str) -> bytes:

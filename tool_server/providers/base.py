@@ -15,8 +15,9 @@ Quality = Literal["low", "medium", "high", "auto"]
 Background = Literal["auto", "opaque", "transparent"]
 OutputFormat = Literal["png", "jpeg", "webp"]
 # What the request is for. Hosted providers only read the prompt and the references; the offline
-# provider needs to know which reference is the target of a face swap.
-Task = Literal["scene", "face_swap"]
+# provider needs to know which reference is the target of a face swap, and that a dog avatar is an
+# edit of the base dog (references[0]) rather than a scene with a person.
+Task = Literal["scene", "face_swap", "dog_avatar"]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ It lets the server run end to end without vendor keys (dev, demos, tests):
   the first reference (face crop or photo), its face kept large and undistorted;
 - `task="scene"` without references shows the bundled generic person (later face-swapped);
 - `task="face_swap"` hands `references[1]` (face source) and `references[0]` (target) to the injected
-  `face_swapper`, which the faces module provides.
+  `face_swapper`, which the faces module provides;
+- `task="dog_avatar"` draws the accessory named in the prompt on the base dog (`references[0]`):
+  a transparent monoline placeholder (`tool_server.dogs.placeholder`).
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class OfflineProvider:
         """Render `request.n` images locally (CPU work in a worker thread)."""
         caps = capabilities_for(request.model or OFFLINE_MODEL, self.name)
         check_request(caps, request)
+        if request.task == "dog_avatar" and not request.references:
+            raise InvalidInput("A dog avatar is an edit of the base dog: send it as the first reference.")
         if request.task == "face_swap":
             if len(request.references) < 2:
                 raise InvalidInput(
@@ -119,6 +123,15 @@ class OfflineProvider:
         if request.task == "face_swap":
             return self._swap(request)
         width, height = parse_size(request.size) or (1024, 1024)
+        if request.task == "dog_avatar":
+            from tool_server.dogs.placeholder import render_placeholder
+
+            opaque = request.background == "opaque"
+            dog = render_placeholder(
+                request.references[0].data, request.prompt, (width, height), opaque=opaque
+            )
+            data = encode(dog, request.output_format)
+            return [GeneratedImage(data, _MIME[request.output_format]) for _ in range(request.n)]
         person = open_image(request.references[0].data if request.references else generic_person())
         face = self._locate(person)
         images = []

@@ -24,16 +24,27 @@ async def image_blocks(app: AppContext, user: str, image_id: str, title: str) ->
     if record is None:
         return []
     data = await app.blobs.get(record.key)
-    preview = await anyio.to_thread.run_sync(preview_jpeg, data)
+    description = f"Full-size image, {record.width}x{record.height}."
+    return preview_blocks(
+        await anyio.to_thread.run_sync(preview_jpeg, data),
+        uri=f"coach://images/{image_id}",
+        name=record.name or image_id,
+        title=title,
+        description=description,
+    )
+
+
+def preview_blocks(preview: bytes, *, uri: str, name: str, title: str, description: str) -> list[Any]:
+    """The small JPEG `preview` (from `preview_jpeg`) inline and a ResourceLink to the full PNG at `uri`."""
     return [
         ImageContent(type="image", data=base64.b64encode(preview).decode(), mime_type="image/jpeg"),
         ResourceLink(
             type="resource_link",
-            uri=f"coach://images/{image_id}",
-            name=record.name or image_id,
+            uri=uri,
+            name=name,
             title=title,
             mime_type="image/png",
-            description=f"Full-size image, {record.width}x{record.height}.",
+            description=description,
         ),
     ]
 
