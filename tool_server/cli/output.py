@@ -23,7 +23,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the tool's struc
 def stdout_console() -> Console:
     from rich.console import Console
 
-    return Console(soft_wrap=True)
+    console = Console()
+    # Piped to a file or a script, rich would wrap tables at 80 columns: give ids and paths room.
+    return console if console.is_terminal else Console(width=200)
 
 
 def stderr_console() -> Console:
