@@ -217,7 +217,8 @@ def eval_command(
     out_dir = (out or Path(f"coach-image-eval-{stamp}")).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     storage = out_dir / "data"
-    settings = load_cli_settings(storage_url=str(storage), user=EVAL_USER)
+    # No fallback: a provider without a key must show up as errors, not as another provider's numbers.
+    settings = load_cli_settings(storage_url=str(storage), user=EVAL_USER, provider_fallback=[])
     cells = [(s, p) for p in chosen_providers for s in chosen_strategies]
     started = time.monotonic()
     summaries, outcomes, setup_costs = run_tools(
