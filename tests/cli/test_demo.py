@@ -104,3 +104,12 @@ def test_the_demo_says_what_to_do_when_the_photo_is_missing(tmp_path: Path) -> N
     finished = run_demo(tmp_path / "demo", "--photo", str(tmp_path / "nobody.jpg"))
     assert finished.returncode == 2
     assert "no file at" in finished.stderr
+
+
+def test_the_demo_refuses_a_folder_that_holds_an_earlier_demo(tmp_path: Path) -> None:
+    earlier = tmp_path / "demo" / "data" / "users"
+    earlier.mkdir(parents=True)
+    finished = run_demo(tmp_path / "demo")
+    assert finished.returncode == 2
+    assert "already holds an earlier run" in finished.stderr
+    assert list(earlier.iterdir()) == []

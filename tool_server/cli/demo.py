@@ -28,7 +28,7 @@ from tool_server.cli.output import (
     print_table,
     progress_bars,
 )
-from tool_server.cli.tools_client import ToolFailed, ToolMissing, ToolSession, run_tools
+from tool_server.cli.tools_client import ToolFailed, ToolMissing, ToolSession, fresh_storage, run_tools
 from tool_server.userdata.models import Build, Gender, Height, SkinTone
 
 if TYPE_CHECKING:
@@ -196,6 +196,7 @@ async def run_demo(session: ToolSession, portrait: Path, profile: dict[str, str]
         await demo.step(
             "dog avatar", "dog_avatar", lambda p: session.call("dog_avatar", {"job": DOG_JOB, **offline}, p)
         )
+        bars.progress.remove_task(demo.current)
     return demo.steps
 
 
@@ -244,7 +245,7 @@ def demo(
     started = time.monotonic()
     out_dir = (out or Path(tempfile.mkdtemp(prefix="coach-image-demo-"))).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    storage = out_dir / "data"
+    storage = fresh_storage(out_dir, "--out")
     settings = load_cli_settings(provider="offline", storage_url=str(storage), user=DEMO_USER)
     portrait = demo_portrait(photo, out_dir)
     profile: dict[str, str] = {"gender": gender, "height": height, "build": build, "skin_tone": skin_tone}

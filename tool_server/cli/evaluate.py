@@ -29,7 +29,7 @@ from tool_server.cli.eval_report import (
 )
 from tool_server.cli.generate import generate_image
 from tool_server.cli.output import JsonOption, ProgressBars, print_json, print_table, progress_bars
-from tool_server.cli.tools_client import ToolFailed, ToolSession, run_tools
+from tool_server.cli.tools_client import ToolFailed, ToolSession, fresh_storage, run_tools
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -188,6 +188,7 @@ async def run_eval(
             outcomes += cell
             errors = {o.error for o in cell if o.error}
             summaries.append(summarise(strategy, provider, cell, note="; ".join(sorted(errors))))
+        bars.progress.remove_task(evaluation.current)
     return summaries, outcomes, evaluation.setup_costs
 
 
@@ -216,7 +217,7 @@ def eval_command(
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = (out or Path(f"coach-image-eval-{stamp}")).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    storage = out_dir / "data"
+    storage = fresh_storage(out_dir, "--out")
     # No fallback: a provider without a key must show up as errors, not as another provider's numbers.
     settings = load_cli_settings(storage_url=str(storage), user=EVAL_USER, provider_fallback=[])
     cells = [(s, p) for p in chosen_providers for s in chosen_strategies]

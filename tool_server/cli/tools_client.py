@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -88,6 +89,19 @@ async def tool_session(settings: Settings) -> AsyncIterator[ToolSession]:
     async with Client(server) as client:
         listed = await client.list_tools()
         yield ToolSession(client, frozenset(tool.name for tool in listed.tools))
+
+
+def fresh_storage(out_dir: Path, option: str) -> Path:
+    """`out_dir/data`, refusing one that already holds a run (its photos and identities would mix in)."""
+    storage = out_dir / "data"
+    if storage.is_dir() and any(storage.iterdir()):
+        typer.echo(
+            f"coach-image-tools: {storage} already holds an earlier run: pass a new {option} folder "
+            "(or delete that one)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return storage
 
 
 def run_tools(settings: Settings, work: Callable[[ToolSession], Awaitable[T]]) -> T:
