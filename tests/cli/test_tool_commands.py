@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
 
 from tests.cli.conftest import Invoke
 from tests.conftest import Connect
@@ -15,6 +16,8 @@ from tool_server.app import AppContext
 from tool_server.cli.generate import generate_image
 from tool_server.cli.output import progress_bars
 from tool_server.cli.tools_client import ToolSession
+from tool_server.server import create_server
+from tool_server.settings import Settings
 from tool_server.userdata import keys
 
 
@@ -179,6 +182,39 @@ async def test_tool_progress_notifications_drive_the_progress_bar(
     assert [p for p, _, _ in seen] == sorted(p for p, _, _ in seen)
     assert shown.completed == seen[-1][0] and shown.total == seen[-1][1]
     assert shown.description == f"generating: {seen[-1][2]}"
+
+
+class RecordingSession(ToolSession):
+    """A real tool session that remembers which tools it called."""
+
+    called: list[str]
+
+    async def call(
+        self, name: str, arguments: dict[str, Any] | None = None, progress: Any = None
+    ) -> dict[str, Any]:
+        self.called.append(name)
+        return await super().call(name, arguments, progress)
+
+
+async def test_a_pending_generation_is_followed_with_get_run_until_done(
+    settings: Settings, portrait_file: Path
+) -> None:
+    impatient = settings.model_copy(update={"sync_deadline_s": 0.01})
+    async with Client(create_server(impatient, "stdio")) as client:
+        await client.call_tool("add_reference_photo", {"path": str(portrait_file)})
+        saved = await client.call_tool("save_identity", {"name": "Chef", "visualization": "Cooking dinner"})
+        session = RecordingSession(client, frozenset(t.name for t in (await client.list_tools()).tools))
+        session.called = []
+        arguments = {
+            "identity_id": saved.structured_content["identity_id"],
+            "strategy": "direct",
+            "candidates": 1,
+        }
+        result = await generate_image(session, arguments, poll_s=0.05)
+
+    assert session.called[0] == "generate_identity_image"
+    assert session.called[1:] and set(session.called[1:]) == {"get_run"}
+    assert result["status"] == "done" and result["likeness"]["passed"] is True
 
 
 @pytest.mark.parametrize(

@@ -97,10 +97,15 @@ class DemoRun:
         result = step.result
         if not result:
             return
-        step.likeness = result.get("likeness")
+        # generate_avatar answers with a list: show its best avatar's headshot and likeness.
+        avatars = result.get("avatars") or []
+        best: dict[str, Any] = next(
+            (a for a in avatars if a.get("avatar_id") == result.get("best_avatar_id")), {}
+        )
+        step.likeness = result.get("likeness") or best.get("likeness")
         step.cost_usd = result.get("cost_usd")
         step.run_id = result.get("run_id")
-        step.url = result.get("image_url") or result.get("url") or result.get("headshot_url")
+        step.url = result.get("image_url") or result.get("url") or best.get("headshot_url")
         if result.get("quality_verdict"):
             step.detail = "quality " + " - ".join(
                 [result["quality_verdict"], *result.get("quality_reasons", [])]
