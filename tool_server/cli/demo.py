@@ -156,6 +156,8 @@ async def run_demo(session: ToolSession, portrait: Path, profile: dict[str, str]
         saved = await demo.step(
             "identity", "save_identity", lambda p: session.call("save_identity", DEMO_IDENTITY)
         )
+        if saved.status != "ok":
+            return demo.steps
         identity_id = saved.result["identity_id"]
 
         def strategy(name: str) -> Callable[[Any], Awaitable[dict[str, Any]]]:
