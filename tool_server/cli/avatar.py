@@ -1,0 +1,84 @@
+"""`coach-image-tools avatar` (generate_avatar) and `avatar approve AVATAR_ID` (approve_avatar)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import typer
+
+from tool_server.cli import app, load_cli_settings
+from tool_server.cli.generate import ProviderChoice
+from tool_server.cli.output import (
+    JsonOption,
+    cost_text,
+    likeness_text,
+    print_json,
+    print_table,
+    progress_bars,
+)
+from tool_server.cli.tools_client import ToolSession, run_tools
+
+avatar = typer.Typer(help="Make the user's avatar (headshot + full body) and approve one.")
+app.add_typer(avatar, name="avatar")
+
+
+def print_avatars(result: dict[str, Any]) -> None:
+    rows = [
+        (
+            a["avatar_id"],
+            a.get("number"),
+            likeness_text(a.get("likeness")),
+            a["avatar_id"] == result.get("best_avatar_id"),
+            a.get("headshot_url"),
+            a.get("fullbody_url"),
+        )
+        for a in result.get("avatars", [])
+    ]
+    title = f"Avatars: {result.get('provider')} {result.get('model')}, {cost_text(result.get('cost_usd'))}"
+    print_table(title, ("avatar_id", "#", "likeness", "best", "headshot", "full body"), rows)
+    typer.echo(result.get("message", ""))
+
+
+@avatar.callback(invoke_without_command=True)
+def generate_avatar(
+    ctx: typer.Context,
+    candidates: Annotated[int | None, typer.Option(min=1, max=3, help="Avatar candidates to make.")] = None,
+    image_size: Annotated[
+        Literal["1K", "2K"], typer.Option(help="1K (1024 px headshot) or 2K (2048 px, slower, dearer).")
+    ] = "1K",
+    provider: Annotated[ProviderChoice | None, typer.Option(help="Image provider override.")] = None,
+    model: Annotated[str | None, typer.Option(help="Image model override.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Make avatar candidates from the reference photos (generate_avatar); approve one after."""
+    if ctx.invoked_subcommand is not None:
+        return
+    arguments = {"candidates": candidates, "image_size": image_size, "provider": provider, "model": model}
+
+    async def work(session: ToolSession) -> dict[str, Any]:
+        with progress_bars() as bars:
+            task = bars.add("making avatars")
+            result = await session.call_run(
+                "generate_avatar", arguments, bars.callback(task, "making avatars")
+            )
+            bars.finish(task, "avatars made")
+        return result
+
+    result = run_tools(load_cli_settings(), work)
+    if json_out:
+        print_json(result)
+    else:
+        print_avatars(result)
+
+
+@avatar.command("approve")
+def approve(
+    avatar_id: Annotated[str, typer.Argument(help="An avatar_id from `avatar`.")],
+    json_out: JsonOption = False,
+) -> None:
+    """Approve an avatar (approve_avatar): the avatar strategy draws from it."""
+    result = run_tools(load_cli_settings(), lambda s: s.call("approve_avatar", {"avatar_id": avatar_id}))
+    if json_out:
+        print_json(result)
+    else:
+        typer.echo(result.get("message") or f"Approved {avatar_id}.")

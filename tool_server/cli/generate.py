@@ -1,0 +1,105 @@
+"""`coach-image-tools generate` and `accept`: identity images from the command line."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import typer
+
+from tool_server.cli import app, load_cli_settings
+from tool_server.cli.output import (
+    JsonOption,
+    cost_text,
+    likeness_text,
+    print_json,
+    print_table,
+    progress_bars,
+)
+from tool_server.cli.tools_client import PENDING_POLL_S, ToolSession, run_tools
+
+ProviderChoice = Literal["auto", "openai", "gemini", "offline"]
+
+
+async def generate_image(
+    session: ToolSession, arguments: dict[str, Any], progress: Any = None, poll_s: float = PENDING_POLL_S
+) -> dict[str, Any]:
+    """generate_identity_image, following a pending run with get_run; failures raise."""
+    return await session.call_run("generate_identity_image", arguments, progress, poll_s)
+
+
+def print_generation(result: dict[str, Any]) -> None:
+    rows = [
+        (c["image_id"], c.get("strategy"), likeness_text(c["likeness"]), c["image_id"] == result["image_id"])
+        for c in result["candidates"]
+    ]
+    print_table(
+        f"Run {result['run_id']}: {result['provider']} {result['model']}, {cost_text(result['cost_usd'])}, "
+        f"{result['duration_s']:.1f} s",
+        ("image_id", "strategy", "likeness", "chosen"),
+        rows,
+    )
+    typer.echo(result["message"])
+    if result.get("image_url"):
+        typer.echo(f"Image: {result['image_url']}")
+
+
+@app.command()
+def generate(
+    identity_id: Annotated[str, typer.Argument(help="The identity_id from `identities save`.")],
+    prompt: Annotated[str | None, typer.Option(help="A scenario added to the visualization.")] = None,
+    strategy: Annotated[
+        Literal["auto", "direct", "avatar", "generic_swap"], typer.Option(help="How the face is kept.")
+    ] = "auto",
+    candidates: Annotated[
+        int | None, typer.Option(min=1, max=4, help="Images made in parallel; the best by likeness wins.")
+    ] = None,
+    provider: Annotated[ProviderChoice | None, typer.Option(help="Image provider override.")] = None,
+    model: Annotated[str | None, typer.Option(help="Image model override, e.g. gpt-image-2.")] = None,
+    size: Annotated[str, typer.Option(help="WxH, e.g. 1024x1024 or 1024x1536.")] = "1024x1024",
+    quality: Annotated[
+        Literal["low", "medium", "high", "auto"], typer.Option(help="Render quality.")
+    ] = "high",
+    json_out: JsonOption = False,
+) -> None:
+    """Make a picture of the user living an identity (generate_identity_image), scored for likeness."""
+    arguments = {
+        "identity_id": identity_id,
+        "prompt": prompt,
+        "strategy": strategy,
+        "candidates": candidates,
+        "provider": provider,
+        "model": model,
+        "size": size,
+        "quality": quality,
+    }
+
+    async def work(session: ToolSession) -> dict[str, Any]:
+        with progress_bars() as bars:
+            task = bars.add(f"generating ({strategy})")
+            result = await generate_image(session, arguments, bars.callback(task, "generating"))
+            bars.finish(task, "generated")
+        return result
+
+    result = run_tools(load_cli_settings(), work)
+    if json_out:
+        print_json(result)
+    else:
+        print_generation(result)
+
+
+@app.command()
+def accept(
+    identity_id: Annotated[str, typer.Argument(help="The identity the image belongs to.")],
+    image_id: Annotated[
+        str | None, typer.Option(help="The image to accept; default: the identity's current image.")
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Mark an image as the identity's accepted visualization (accept_identity_visualization)."""
+    arguments = {"identity_id": identity_id, "image_id": image_id}
+    result = run_tools(load_cli_settings(), lambda s: s.call("accept_identity_visualization", arguments))
+    if json_out:
+        print_json(result)
+    else:
+        typer.echo(result["message"])
+        typer.echo(f"Image: {result['image_url']}")
