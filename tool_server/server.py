@@ -51,4 +51,8 @@ def create_server(
     )
     for module in (photos, profile, identities, identity_images, user, library, mcp_prompts):
         module.register(server, app)
+    if transport == "http":
+        from tool_server.http import gallery
+
+        gallery.register(server, app)
     return server

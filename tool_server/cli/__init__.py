@@ -46,6 +46,8 @@ def _default(ctx: typer.Context) -> None:
 
 
 # Command modules register themselves on import (keep this list sorted).
+from tool_server.cli import gallery as _gallery  # noqa: E402, F401
+from tool_server.cli import runs as _runs  # noqa: E402, F401
 from tool_server.cli import serve as _serve  # noqa: E402, F401
 
 
