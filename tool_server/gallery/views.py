@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import anyio
+
 from tool_server.app import AppContext
 from tool_server.runs import RunRecord, RunStep
 from tool_server.userdata import keys
@@ -175,10 +177,17 @@ async def identity_names(app: AppContext, user: str) -> dict[str, str]:
 async def run_summaries(app: AppContext, user: str, run_link: RunLink | None = None) -> list[RunSummary]:
     """Every run of the user, newest first."""
     names = await identity_names(app, user)
-    summaries = []
-    for run_id in await app.runs.list(user):
-        record = await app.runs.get(user, run_id)
+    summaries: list[RunSummary] = []
+    limiter = anyio.CapacityLimiter(16)  # S3 round trips overlap; a local store does not mind
+
+    async def load(run_id: str) -> None:
+        async with limiter:
+            record = await app.runs.get(user, run_id)
         summaries.append(summarize(record, names, run_link(run_id) if run_link else None))
+
+    async with anyio.create_task_group() as group:
+        for run_id in await app.runs.list(user):
+            group.start_soon(load, run_id)
     return sorted(summaries, key=lambda s: s.created_at, reverse=True)
 
 
