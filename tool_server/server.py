@@ -55,7 +55,8 @@ def create_server(
         module.register(server, app)
     if transport == "http":
         from tool_server.http import dog as dog_routes
+        from tool_server.http import gallery as gallery_routes
 
-        for route_module in (dog_routes,):
+        for route_module in (dog_routes, gallery_routes):
             route_module.register(server, app)
     return server

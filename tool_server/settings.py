@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     # Dog avatars
     dog_base_image: Path | None = Field(None, description="Another canonical dog base image (PNG).")
 
+    # Gallery
+    gallery_dir: Path | None = Field(
+        None, description="Folder for static gallery pages (default: 'gallery' beside the data directory)."
+    )
+
     # HTTP transport
     host: str = Field("127.0.0.1", description="HTTP bind address.")
     port: int = Field(8000, ge=1, le=65535, description="HTTP port.")

@@ -50,10 +50,12 @@ from tool_server.cli import avatar as _avatar  # noqa: E402, F401
 from tool_server.cli import demo as _demo  # noqa: E402, F401
 from tool_server.cli import dog as _dog  # noqa: E402, F401
 from tool_server.cli import evaluate as _evaluate  # noqa: E402, F401
+from tool_server.cli import gallery as _gallery  # noqa: E402, F401
 from tool_server.cli import generate as _generate  # noqa: E402, F401
 from tool_server.cli import identities as _identities  # noqa: E402, F401
 from tool_server.cli import photos as _photos  # noqa: E402, F401
 from tool_server.cli import profile as _profile  # noqa: E402, F401
+from tool_server.cli import runs as _runs  # noqa: E402, F401
 from tool_server.cli import serve as _serve  # noqa: E402, F401
 from tool_server.cli import swap as _swap  # noqa: E402, F401
 

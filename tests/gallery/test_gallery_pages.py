@@ -1,0 +1,102 @@
+"""Gallery pages from a real offline run: what they show, escaping, static folders, HTTP ownership."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx2
+from PIL import Image
+
+from tests.gallery.conftest import MadeRun, make_run, serve_http
+from tool_server.app import AppContext
+from tool_server.gallery import write_run_gallery, write_user_gallery
+from tool_server.gallery.render import render_run
+from tool_server.gallery.views import Picture, run_view
+
+
+async def plain_link(key: str, mime_type: str, alt: str) -> Picture:
+    return Picture(src=f"/img/{key}", href=f"/img/{key}", alt=alt)
+
+
+async def test_run_page_lists_every_step_in_order_with_likeness_and_the_calls(
+    http_app: AppContext, made_run: MadeRun
+) -> None:
+    view = await run_view(http_app, "alice", made_run.run_id, plain_link)
+    page = render_run(view)
+    record = await http_app.runs.get("alice", made_run.run_id)
+    # Every step's image, in the order the run made them (generic images first, then the swaps).
+    sources = re.findall(r'<img src="/img/([^"]+)"', page)
+    assert sources == [step.key for step in record.steps]
+    assert [s.kind for s in record.steps] == ["generic", "generic", "swapped", "swapped"]
+    best = made_run.result["likeness"]["score"]
+    assert f'likeness <b class="score">{best:.2f}</b> · pass' in page
+    assert page.count("· pass") == 2  # the two scored swaps; the generic images are not scored
+    assert page.count('class="badge chosen-tag"') == 1
+    assert "offline-compositor-v1" in page and "offline.face_swap" in page
+    assert "Giving a keynote on a big stage" in page and "$0.000" in page
+    assert view.duration_s is not None and view.duration_s > 0
+
+
+async def test_user_text_is_escaped_not_rendered_as_html(http_app: AppContext) -> None:
+    made = await make_run(http_app, identity_name="<script>alert(1)</script> & co")
+    view = await run_view(http_app, "alice", made.run_id, plain_link)
+    page = render_run(view)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+
+
+async def test_static_run_folder_is_self_contained_with_relative_links(
+    http_app: AppContext, made_run: MadeRun, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    page = await write_run_gallery(http_app, "alice", made_run.run_id, out)
+    assert page == (out / "alice" / "runs" / made_run.run_id / "index.html").resolve()
+    html = page.read_text()
+    links = re.findall(r'(?:src|href)="([^"#]+)"', html)
+    assert links and not [link for link in links if "://" in link or link.startswith("/")]
+    for link in links:
+        assert (page.parent / link).resolve().is_file(), link
+    thumbs = re.findall(r'<img src="([^"]+)"', html)
+    for thumb in thumbs:
+        with Image.open(page.parent / thumb) as image:
+            assert max(image.size) <= 512
+    # Moving the folder keeps it working: nothing points outside it.
+    assert all((page.parent / link).resolve().is_relative_to(out.resolve()) for link in links)
+
+
+async def test_user_page_shows_photos_verdicts_identities_and_links_written_runs(
+    http_app: AppContext, made_run: MadeRun, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    await write_run_gallery(http_app, "alice", made_run.run_id, out)
+    page = await write_user_gallery(http_app, "alice", out)
+    html = page.read_text()
+    index = await http_app.photos.index("alice")
+    verdict = index.photos[0].quality["verdict"]  # type: ignore[index]
+    assert f"quality: {verdict}" in html and "Primary photo" in html
+    assert html.count("<img") == 2 + 1  # photo and its face crop, the identity's current image
+    assert "The Speaker" in html and "I am bold" in html
+    assert f'href="runs/{made_run.run_id}/index.html"' in html
+    assert "No avatar yet" in html
+
+
+async def test_http_gallery_serves_only_the_acting_users_images(
+    http_app: AppContext, made_run: MadeRun
+) -> None:
+    await http_app.blobs.put("users/bob/photos/secret.jpg", b"\xff\xd8\xff bob's photo")
+    async with serve_http(http_app) as base, httpx2.AsyncClient(base_url=base) as client:
+        page = await client.get(f"/gallery/runs/{made_run.run_id}")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        images = re.findall(r'<img src="([^"]+)"', page.text)
+        assert len(images) == 4
+        for src in images:
+            answer = await client.get(src)
+            assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+        assert (await client.get("/gallery/images/../bob/photos/secret.jpg")).status_code == 404
+        assert (await client.get("/gallery/images/..%2Fbob%2Fphotos%2Fsecret.jpg")).status_code == 404
+        assert (await client.get("/gallery/images/photos/index.json")).status_code == 404
+        missing = await client.get("/gallery/runs/run_0000000000nothere00")
+        assert missing.status_code == 404 and "No run with id" in missing.text
+        me = await client.get("/gallery/me")
+        assert me.status_code == 200 and f'href="/gallery/runs/{made_run.run_id}"' in me.text
