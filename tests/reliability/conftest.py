@@ -49,7 +49,7 @@ async def _seed(root: Path) -> Seeded:
     async with Client(create_server(settings, "stdio", app=app), raise_exceptions=True) as client:
         identity_id = await prepare_user(client)
         made = await client.call_tool(
-            "generate_identity_image", {"identity_id": identity_id, "candidates": 1}
+            "generate_identity_image", {"identity_id": identity_id, "candidates": 2}
         )
         assert not made.is_error and made.structured_content["needs_review"] is False, made.content
         accepted = await client.call_tool("accept_identity_visualization", {"identity_id": identity_id})
@@ -138,3 +138,12 @@ def orphans(root: Path, identity_id: str) -> list[str]:
     owned = set(identity_doc(root, identity_id)["image_ids"])
     images = [n for n in stored_files(root) if n.startswith(f"users/{USER}/images/")]
     return [n for n in images if n.rsplit("/", 1)[1].split(".", 1)[0] not in owned]
+
+
+async def provider_is_drawing(fake: FakeOpenAI, timeout_s: float = 20) -> None:
+    """Return once the fake vendor has received a request (the generation is mid-way)."""
+    with anyio.fail_after(timeout_s):
+        while True:
+            if fake.requests:
+                return
+            await anyio.sleep(0.02)

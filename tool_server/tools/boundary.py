@@ -56,5 +56,5 @@ def _tool_error(exc: BaseException, tool: str) -> ToolError | None:
         return ToolError(f"{exc}. Nothing was lost: call the tool again.")
     if isinstance(exc, StorageError):
         logger.warning("storage error in %s: %s", tool, exc)
-        return ToolError(f"Storage failed: {exc}. Nothing was changed; try again shortly.")
+        return ToolError(f"Storage failed: {str(exc).rstrip('.')}. Nothing was changed; try again shortly.")
     return None
