@@ -139,7 +139,7 @@ def drive(app: AppContext, calls: Callable[[Client], Any]) -> None:
     anyio.run(main)
 
 
-@FUZZ
+@settings(FUZZ, max_examples=30)
 @given(data=hostile_images, as_path=st.booleans())
 def test_hostile_image_bytes_get_a_clear_error_and_store_nothing(
     tmp_path: Path, data: bytes, as_path: bool

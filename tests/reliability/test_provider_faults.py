@@ -11,6 +11,7 @@ import base64
 import io
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 from PIL import Image
@@ -35,6 +36,7 @@ from tests.reliability.conftest import (
     new_runs,
     openai_app,
     orphans,
+    provider_is_drawing,
     stored_files,
     unreadable_documents,
 )
@@ -220,3 +222,29 @@ async def test_gemini_faults_fail_clearly_and_leave_the_identity_alone(
     assert record.status == "failed" and record.calls[0]["error_kind"]
     assert identity_doc(seeded.root, seeded.identity_id) == before
     assert orphans(seeded.root, seeded.identity_id) == []
+
+
+async def test_an_identity_deleted_mid_run_fails_the_run_and_removes_the_images_it_saved(
+    seeded: Seeded, fake_openai: FakeOpenAI
+) -> None:
+    app = openai_app(seeded, fake_openai)
+    fake_openai.enqueue(Reply(200, images_reply([users_face()]).json, delay_s=0.5))
+    images_before = [n for n in stored_files(seeded.root) if n.startswith(f"users/{USER}/images/")]
+    outcome: dict[str, Any] = {}
+
+    async with anyio.create_task_group() as group:
+
+        async def run() -> None:
+            outcome["result"] = await generate(app, seeded.identity_id)
+
+        group.start_soon(run)
+        await provider_is_drawing(fake_openai)
+        (seeded.root / f"users/{USER}/identities/{seeded.identity_id}.json").unlink()
+
+    result = outcome["result"]
+    assert result.is_error and "deleted during the run" in result.content[0].text
+    images_after = [n for n in stored_files(seeded.root) if n.startswith(f"users/{USER}/images/")]
+    assert images_after == images_before  # the candidate saved as an image was removed again
+    record = await only_run(app, seeded)
+    assert record.status == "failed" and record.error_kind == "PreconditionMissing"
+    assert unreadable_documents(seeded.root) == []
