@@ -373,7 +373,10 @@ def report(args: argparse.Namespace, outcome: dict[str, Any]) -> int:
                 f"p99 {p99:.2f} s, max {max(values):.2f} s{above}"
             )
     print(f"server peak RSS     {outcome['peak_rss_mb']:.0f} MB")
-    print(f"(storage and server log kept in {outcome['work']})")
+    if args.keep:
+        print(f"(storage and server log kept in {outcome['work']})")
+    else:
+        shutil.rmtree(outcome["work"], ignore_errors=True)
     return 0 if errors == 0 else 1
 
 
@@ -395,6 +398,7 @@ def main() -> int:
     parser.add_argument("--dog-every", type=int, default=4, help="Every Nth call is dog_avatar (0: never).")
     parser.add_argument("--jwt-secret", default=None, help="Mint HS256 bearer tokens with this secret.")
     parser.add_argument("--users", type=int, default=10, help="Distinct users when tokens are minted.")
+    parser.add_argument("--keep", action="store_true", help="Keep the storage and the server log.")
     args = parser.parse_args()
     import logging
 
