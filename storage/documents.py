@@ -21,6 +21,7 @@ M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
 MAX_UPDATE_ATTEMPTS = 12
+MAX_BACKOFF_S = 0.2
 
 
 class Documents:
@@ -83,8 +84,9 @@ class Documents:
                     )
                 return new_doc, extra
             except ConflictError:
-                # Jittered backoff keeps two busy writers from colliding in lock step.
-                await anyio.sleep(random.uniform(0, 0.005 * (2**attempt)))
+                # Jittered backoff keeps two busy writers from colliding in lock step; capped, so a
+                # document that keeps changing fails the call in about a second, not twenty.
+                await anyio.sleep(random.uniform(0, min(MAX_BACKOFF_S, 0.005 * (2**attempt))))
         raise ConflictError(
             f"{key} kept changing under {MAX_UPDATE_ATTEMPTS} concurrent writers; retry the call"
         )

@@ -23,8 +23,14 @@ def new_id(prefix: str) -> str:
 def check_id(value: str, what: str, *, prefix: str | None = None) -> str:
     """Validate an id taken from a tool argument; a malformed one is reported as not found."""
     if not isinstance(value, str) or not _CLIENT_ID.match(value) or (prefix and not value.startswith(prefix)):
-        raise NotFound(f"No {what} with id {value!r}. {_LIST_HINTS.get(what, '')}".rstrip())
+        raise NotFound(f"No {what} with id {_shown(value)}. {_LIST_HINTS.get(what, '')}".rstrip())
     return value
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A malformed id as quoted in an error: never the whole of an arbitrarily long argument."""
+    text = str(value)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
 
 
 def check_new_identity_id(value: str) -> str:

@@ -19,7 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass
 class Reply:
-    """One scripted answer. `reset=True` drops the connection with a TCP reset instead."""
+    """One scripted answer. `reset=True` drops the connection with a TCP reset instead.
+
+    `reset_after_bytes=N` sends the status line, the headers (with the full Content-Length) and the
+    first N bytes of the body, then resets: a connection dropped mid-body.
+    """
 
     status: int = 200
     json: Any = None
@@ -27,6 +31,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     reset: bool = False
+    reset_after_bytes: int | None = None
     content_type: str = "application/json"
 
     def payload(self) -> bytes:
@@ -111,6 +116,12 @@ class InFlight:
             self.now -= 1
 
 
+class _Server(ThreadingHTTPServer):
+    # Many clients connect at once under load (benchmarks/load.py): the default backlog of 5
+    # would drop connection attempts and add the kernel's SYN retry delay to the figures.
+    request_queue_size = 256
+
+
 class FakeHTTPServer:
     """Base of the vendor fakes: subclasses implement `validate()` and `default_reply()`."""
 
@@ -121,7 +132,7 @@ class FakeHTTPServer:
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._server.block_on_close = True
         self._server.daemon_threads = False
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01})
@@ -218,9 +229,7 @@ def _make_handler(fake: FakeHTTPServer) -> type[BaseHTTPRequestHandler]:
             if reply.delay_s:
                 fake._stop.wait(reply.delay_s)
             if reply.reset:
-                # Linger 0 makes close() send RST: the client sees "connection reset by peer".
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.close_connection = True
+                self._reset()
                 return
             payload = reply.payload()
             try:
@@ -230,9 +239,19 @@ def _make_handler(fake: FakeHTTPServer) -> type[BaseHTTPRequestHandler]:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
+                if reply.reset_after_bytes is not None:
+                    self.wfile.write(payload[: reply.reset_after_bytes])
+                    self.wfile.flush()
+                    self._reset()
+                    return
                 self.wfile.write(payload)
             except OSError:
                 pass  # the client gave up (timeout test): nothing to answer
+
+        def _reset(self) -> None:
+            # Linger 0 makes close() send RST: the client sees "connection reset by peer".
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
 
         def _read_body(self) -> bytes:
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

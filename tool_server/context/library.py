@@ -41,14 +41,13 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     )
     async def image(image_id: str) -> bytes:
         user = acting_user(app)
-        missing = ResourceNotFoundError(f"No image {image_id!r} for this user.")
         try:
-            check_id(image_id, "image", prefix="img_")
+            check_id(image_id, "image", prefix="img_")  # its message never quotes a long id in full
         except NotFound as exc:
-            raise missing from exc
+            raise ResourceNotFoundError(str(exc)) from exc
         record = await app.docs.read(keys.image_record(user, image_id), ImageRecord)
         if record is None:
-            raise missing
+            raise ResourceNotFoundError(f"No image {image_id!r} for this user.")
         data = await app.blobs.get(record.key)
         # The template declares one MIME type; images stored in another format are converted.
         return data if record.mime_type == "image/png" else await anyio.to_thread.run_sync(as_png, data)

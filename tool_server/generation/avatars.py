@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 import anyio
 
+from storage import StorageError
 from tool_server.app import AppContext
 from tool_server.errors import ProviderBlocked, ToolServerError
 from tool_server.faces import Likeness
 from tool_server.generation.calls import Progress, call_provider
-from tool_server.generation.images import as_png, save_image
+from tool_server.generation.images import as_png, delete_images, save_image
 from tool_server.generation.references import UserReferences
 from tool_server.generation.scoring import score_likeness
 from tool_server.ids import new_id
@@ -66,16 +67,22 @@ async def make_avatars(
     """Generate, score and store avatar candidates; returns the result kept in the run record."""
     started = time.monotonic()
     made: list[AvatarCandidate] = []
-    errors: list[ToolServerError] = []
+    errors: list[ToolServerError | StorageError] = []
     for attempt in range(1, app.settings.max_attempts + 1):
         await progress(f"attempt {attempt}: {options.candidates} headshot(s)")
         round_made, round_errors = await _round(app, user, refs, options, recorder, attempt, progress)
+        # Storage failing is no reason to try another candidate: stop, and say it was storage.
+        storage_failure = next((e for e in round_errors if isinstance(e, StorageError)), None)
+        if storage_failure is not None:
+            raise storage_failure
         made.extend(round_made)
         errors.extend(round_errors)
         if any(c.headshot_likeness.passed for c in round_made):
             break
         if round_errors and not round_made:
             raise next((e for e in round_errors if isinstance(e, ProviderBlocked)), round_errors[0])
+    if not made:
+        raise errors[0] if errors else ToolServerError("No avatar was produced. Try again.")
     await progress("saving")
     entries = await _store(app, user, made, recorder.run_id)
     best = max(entries, key=lambda e: (e.passed, (e.likeness or {}).get("score", 0.0)))
@@ -101,9 +108,9 @@ async def _round(
     recorder: RunRecorder,
     attempt: int,
     progress: Progress,
-) -> tuple[list[AvatarCandidate], list[ToolServerError]]:
+) -> tuple[list[AvatarCandidate], list[ToolServerError | StorageError]]:
     made: list[AvatarCandidate] = []
-    errors: list[ToolServerError] = []
+    errors: list[ToolServerError | StorageError] = []
     headshot_size, fullbody_size = SIZES[options.image_size]
 
     async def one(index: int) -> None:
@@ -148,7 +155,7 @@ async def _round(
                 candidate.fullbody = fullbody
                 candidate.fullbody_likeness = await score_likeness(app.faces, fullbody, refs.embeddings)
                 candidate.cost_usd = round(candidate.cost_usd + fullbody_result.cost_usd, 6)
-        except ToolServerError as error:
+        except (ToolServerError, StorageError) as error:
             errors.append(error)
             return
         made.append(candidate)
@@ -189,6 +196,31 @@ async def _store(app: AppContext, user: str, made: list[AvatarCandidate], run_id
     """Save each candidate's images under their paired names, then add them to the avatar index."""
     numbers = await _reserve_numbers(app, user, len(made))
     entries: list[AvatarEntry] = []
+    saved: list[ImageRecord] = []
+    try:
+        await _save_all(app, user, made, numbers, run_id, entries, saved)
+
+        def append(current: AvatarIndex | None) -> AvatarIndex:
+            index = current or AvatarIndex()
+            return index.model_copy(update={"avatars": [*index.avatars, *entries]})
+
+        await app.docs.update(keys.avatar_index(user), AvatarIndex, append)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await delete_images(app, user, saved)  # all or nothing: no image without its index entry
+        raise
+    return entries
+
+
+async def _save_all(
+    app: AppContext,
+    user: str,
+    made: list[AvatarCandidate],
+    numbers: list[int],
+    run_id: str,
+    entries: list[AvatarEntry],
+    saved: list[ImageRecord],
+) -> None:
     for number, candidate in zip(numbers, made, strict=True):
         entry = AvatarEntry(
             avatar_id=new_id("avt"),
@@ -200,20 +232,15 @@ async def _store(app: AppContext, user: str, made: list[AvatarCandidate], run_id
             run_id=run_id,
         )
         headshot = await _save(app, user, candidate, "headshot", entry.headshot_name, run_id)
+        saved.append(headshot)
         entry.headshot_image_id = headshot.image_id
         if candidate.fullbody is not None and candidate.fullbody_likeness is not None:
             entry.fullbody_name = avatar_name(user, "fullbody", candidate.provider, number)
             entry.fullbody_likeness = candidate.fullbody_likeness.model_dump(mode="json")
             fullbody = await _save(app, user, candidate, "fullbody", entry.fullbody_name, run_id)
+            saved.append(fullbody)
             entry.fullbody_image_id = fullbody.image_id
         entries.append(entry)
-
-    def append(current: AvatarIndex | None) -> AvatarIndex:
-        index = current or AvatarIndex()
-        return index.model_copy(update={"avatars": [*index.avatars, *entries]})
-
-    await app.docs.update(keys.avatar_index(user), AvatarIndex, append)
-    return entries
 
 
 async def _save(

@@ -15,11 +15,12 @@ from typing import Any
 
 import anyio
 
+from storage import StorageError
 from tool_server.app import AppContext
 from tool_server.errors import InvalidInput, PreconditionMissing, ProviderBlocked, ToolServerError
 from tool_server.faces import Likeness
 from tool_server.generation.calls import Progress
-from tool_server.generation.images import save_image
+from tool_server.generation.images import delete_images, save_image
 from tool_server.generation.references import UserReferences, load_references
 from tool_server.generation.scoring import score_likeness
 from tool_server.generation.strategies import STRATEGIES, Candidate, CandidateJob, Strategy
@@ -27,7 +28,7 @@ from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.providers.base import Quality, ReferenceImage
 from tool_server.runs import RunRecorder
 from tool_server.userdata import keys
-from tool_server.userdata.models import AvatarIndex, BodyProfile, Identity, now
+from tool_server.userdata.models import AvatarIndex, BodyProfile, Identity, ImageRecord, now
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,17 @@ async def run_generation(
     """Make, score and store the candidates; returns the result stored in the run record."""
     started = time.monotonic()
     scored: list[Scored] = []
-    errors: list[ToolServerError] = []
+    errors: list[ToolServerError | StorageError] = []
     for attempt in range(1, app.settings.max_attempts + 1):
         strategy = plan.strategies[(attempt - 1) % len(plan.strategies)]
         await progress(
             f"attempt {attempt}: generating {plan.options.candidates} candidate(s) with {strategy}"
         )
         round_scored, round_errors = await _attempt(app, user, plan, recorder, attempt, strategy, progress)
+        # Storage failing is no reason to try another candidate: stop, and say it was storage.
+        storage_failure = next((e for e in round_errors if isinstance(e, StorageError)), None)
+        if storage_failure is not None:
+            raise storage_failure
         scored.extend(round_scored)
         errors.extend(round_errors)
         if any(s.likeness.passed for s in round_scored):
@@ -146,43 +151,11 @@ async def run_generation(
 
     await progress("saving")
     best = max(scored, key=lambda s: (s.likeness.passed, s.likeness.score))
-    for item in scored:
-        record = await save_image(
-            app,
-            user,
-            item.candidate.data,
-            "identity",
-            run_id=recorder.run_id,
-            identity_id=plan.identity.identity_id,
-            provider=item.candidate.provider,
-            model=item.candidate.model,
-            likeness=item.likeness.model_dump(mode="json"),
-        )
-        item.image_id = record.image_id
-        step = next((s for s in recorder.record.steps if s.index == item.step_index), None)
-        if step is not None:
-            await recorder.annotate(
-                step, image_id=record.image_id, likeness=item.likeness.model_dump(mode="json")
-            )
-
-    passed = best.likeness.passed
-
-    def attach(current: Identity | None) -> Identity:
-        if current is None:
-            raise PreconditionMissing("The identity was deleted during the run; nothing was saved to it.")
-        update: dict[str, Any] = {
-            "image_ids": [*current.image_ids, *(s.image_id for s in scored if s.image_id)],
-            "updated_at": now(),
-        }
-        if passed:
-            update["current_image_id"] = best.image_id  # never the accepted image: that stays as it was
-        return current.model_copy(update=update)
-
-    await app.docs.update(keys.identity(user, plan.identity.identity_id), Identity, attach)
+    await _store_candidates(app, user, plan, recorder, scored, best)
     return {
         "identity_id": plan.identity.identity_id,
         "image_id": best.image_id,
-        "needs_review": not passed,
+        "needs_review": not best.likeness.passed,
         "likeness": best.likeness.model_dump(mode="json"),
         "strategy": best.strategy,
         "provider": best.candidate.provider,
@@ -198,6 +171,54 @@ async def run_generation(
     }
 
 
+async def _store_candidates(
+    app: AppContext, user: str, plan: Plan, recorder: RunRecorder, scored: list[Scored], best: Scored
+) -> None:
+    """Save every candidate as the user's image and attach them to the identity, all or nothing.
+
+    If anything fails before the identity refers to them (storage down, disk full, the identity
+    deleted), the images saved so far are deleted again: no image is left that nothing points at.
+    """
+    saved: list[ImageRecord] = []
+    try:
+        for item in scored:
+            record = await save_image(
+                app,
+                user,
+                item.candidate.data,
+                "identity",
+                run_id=recorder.run_id,
+                identity_id=plan.identity.identity_id,
+                provider=item.candidate.provider,
+                model=item.candidate.model,
+                likeness=item.likeness.model_dump(mode="json"),
+            )
+            saved.append(record)
+            item.image_id = record.image_id
+            step = next((s for s in recorder.record.steps if s.index == item.step_index), None)
+            if step is not None:
+                await recorder.annotate(
+                    step, image_id=record.image_id, likeness=item.likeness.model_dump(mode="json")
+                )
+
+        def attach(current: Identity | None) -> Identity:
+            if current is None:
+                raise PreconditionMissing("The identity was deleted during the run; nothing was saved to it.")
+            update: dict[str, Any] = {
+                "image_ids": [*current.image_ids, *(s.image_id for s in scored if s.image_id)],
+                "updated_at": now(),
+            }
+            if best.likeness.passed:
+                update["current_image_id"] = best.image_id  # never the accepted image: that stays
+            return current.model_copy(update=update)
+
+        await app.docs.update(keys.identity(user, plan.identity.identity_id), Identity, attach)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await delete_images(app, user, saved)
+        raise
+
+
 async def _attempt(
     app: AppContext,
     user: str,
@@ -206,9 +227,9 @@ async def _attempt(
     attempt: int,
     strategy: Strategy,
     progress: Progress,
-) -> tuple[list[Scored], list[ToolServerError]]:
+) -> tuple[list[Scored], list[ToolServerError | StorageError]]:
     scored: list[Scored] = []
-    errors: list[ToolServerError] = []
+    errors: list[ToolServerError | StorageError] = []
     total = plan.options.candidates
 
     async def one(index: int) -> None:
@@ -230,7 +251,7 @@ async def _attempt(
         )
         try:
             candidate = await STRATEGIES[strategy](job)
-        except ToolServerError as error:
+        except (ToolServerError, StorageError) as error:
             errors.append(error)
             return
         await progress(f"scoring candidate {index} of {total}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any
 
 import anyio.to_thread
 from PIL import Image
 
+from storage import StorageError
 from tool_server.app import AppContext
 from tool_server.errors import NotFound
 from tool_server.ids import check_id, new_id
@@ -16,6 +18,7 @@ from tool_server.userdata import keys
 from tool_server.userdata.models import ImageRecord
 
 PREVIEW_MAX_SIDE = 512
+logger = logging.getLogger(__name__)
 
 
 def image_size(data: bytes) -> tuple[int, int]:
@@ -53,6 +56,16 @@ async def save_image(
     await app.blobs.put(record.key, data, content_type=mime)
     await app.docs.write(keys.image_record(user, image_id), record)
     return record
+
+
+async def delete_images(app: AppContext, user: str, records: list[ImageRecord]) -> None:
+    """Best-effort removal of images a failed operation saved (record first, then the bytes)."""
+    for record in records:
+        for key in (keys.image_record(user, record.image_id), record.key):
+            try:
+                await app.blobs.delete(key)
+            except StorageError as exc:  # storage is down: the caller's own error says so
+                logger.warning("could not remove %s after a failed run: %s", key, exc)
 
 
 async def get_image(app: AppContext, user: str, image_id: str) -> ImageRecord:

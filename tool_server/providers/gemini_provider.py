@@ -143,7 +143,8 @@ class GeminiProvider(HostedProvider):
                     ) from exc
                 except Exception as exc:
                     raise classify(errors, httpx2, exc, timeout_s=self._policy.timeout_s) from exc
-            return read_response(response)
+            # Decoding the images to check them is CPU work: off the event loop.
+            return await anyio.to_thread.run_sync(read_response, response)
 
         try:
             answer = await call_with_retries(attempt, self._policy, attempts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
 from collections.abc import Iterable
 
@@ -28,11 +29,30 @@ def prepare_references(references: Iterable[ReferenceImage]) -> tuple[ReferenceI
 
 
 def image_from_bytes(data: bytes) -> GeneratedImage:
-    """A generated image with its real MIME type; ValueError when the bytes are no image."""
+    """A generated image with its real MIME type; ValueError when the bytes are no (whole) image.
+
+    Right magic bytes are not enough: a response cut short still starts like a PNG, and would
+    only fail later, when the image is scored or previewed. So the pixels are decoded here.
+    """
     mime = sniff_mime(data)
     if mime is None:
         raise ValueError("the provider returned bytes that are not an image")
+    if mime in _DECODABLE:
+        _check_decodes(data)
     return GeneratedImage(data=data, mime_type=mime)
+
+
+_DECODABLE = {"image/png", "image/jpeg", "image/webp", "image/gif"}
+
+
+def _check_decodes(data: bytes) -> None:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"the provider returned a damaged or truncated image ({exc})") from exc
 
 
 def image_from_base64(text: str) -> GeneratedImage:

@@ -155,7 +155,8 @@ class OpenAIProvider(HostedProvider):
                 ) from exc
             except Exception as exc:
                 raise classify(openai, exc, timeout_s=self._policy.timeout_s) from exc
-        return self._read(response)
+        # Decoding the images to check them is CPU work: off the event loop.
+        return await anyio.to_thread.run_sync(self._read, response)
 
     def _read(self, response: Any) -> _Answer:
         try:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import socket
 from typing import Any
 
 import anyio
 
-from storage import BlobStore, Documents
+from storage import BlobStore, Documents, StorageError
 from tool_server.errors import NotFound, ToolServerError
 from tool_server.ids import check_id, new_id
 from tool_server.mime import extension_for
@@ -19,6 +20,10 @@ from tool_server.userdata import keys
 from tool_server.userdata.models import now
 
 _HOST = socket.gethostname()
+logger = logging.getLogger(__name__)
+# Runs this process is working on. A record that says "running", names this process as its owner
+# and is not in here lost its last write (storage failed at the end): it is reported interrupted.
+_LIVE_RUNS: set[str] = set()
 
 
 class RunRecorder:
@@ -60,21 +65,38 @@ class RunRecorder:
         self.record.status = "done"
         self.record.result = result
         self.record.finished_at = now()
-        await self.flush()
+        try:
+            await self.flush()
+        finally:
+            _LIVE_RUNS.discard(self.run_id)
 
     async def fail(self, error: BaseException) -> None:
+        """Record the failure; a storage failure here is logged, so the caller's own error is kept."""
         self.record.status = "failed"
-        self.record.error = str(error) if isinstance(error, ToolServerError) else "internal error"
+        self.record.error = _error_text(error)
         self.record.error_kind = type(error).__name__
         self.record.finished_at = now()
-        with anyio.CancelScope(shield=True):
-            await self.flush()
+        try:
+            with anyio.CancelScope(shield=True):
+                await self.flush()
+        except StorageError as exc:
+            logger.warning("could not record the failure of run %s: %s", self.run_id, exc)
+        finally:
+            _LIVE_RUNS.discard(self.run_id)
 
     async def flush(self) -> None:
         async with self._lock:
             self.record.updated_at = now()
             snapshot = self.record.model_copy(deep=True)
         await self.docs.write(keys.run_record(self.user, self.run_id), snapshot)
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, ToolServerError):
+        return str(error)
+    if isinstance(error, StorageError):
+        return f"storage failed: {error}"
+    return "internal error"
 
 
 def _call_dict(call: ProviderCall) -> dict[str, Any]:
@@ -101,6 +123,7 @@ class RunStore:
         )
         recorder = RunRecorder(self.blobs, self.docs, user, record)
         await recorder.flush()
+        _LIVE_RUNS.add(record.run_id)
         return recorder
 
     async def get(self, user: str, run_id: str) -> RunRecord:
@@ -114,6 +137,13 @@ class RunStore:
                 "The server stopped while this run was in progress; nothing was changed. Run it again."
             )
             await self.docs.write(keys.run_record(user, run_id), record)
+        elif record.status == "running" and _owned_here(record) and run_id not in _LIVE_RUNS:
+            # Our own run ended but its last write failed; the record on storage stays as it is.
+            record.status = "interrupted"
+            record.error = (
+                "This run stopped without its outcome being saved (storage failed). Check the "
+                "identity with list_identities, then run it again if no new image is there."
+            )
         return record
 
     async def list(self, user: str) -> list[str]:
@@ -125,6 +155,10 @@ class RunStore:
                 if k.endswith("run.json")
             }
         )
+
+
+def _owned_here(record: RunRecord) -> bool:
+    return record.owner_host == _HOST and record.owner_pid == os.getpid()
 
 
 def _owner_is_dead(record: RunRecord) -> bool:

@@ -17,7 +17,11 @@ logger = logging.getLogger("tool_server.tools")
 
 
 def coach_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Re-raise project errors as ToolError (message kept); everything else stays a crash (logged)."""
+    """Re-raise project errors as ToolError (message kept); everything else stays a crash (logged).
+
+    A project error raised inside a task group arrives wrapped in an exception group: it is
+    unwrapped first, so concurrent work reports the same clear message as sequential work.
+    """
 
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -25,14 +29,32 @@ def coach_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             return await fn(*args, **kwargs)
         except ToolError:
             raise
-        except ToolServerError as exc:
-            raise ToolError(str(exc)) from exc
-        except (KeyNotFound, InvalidKey) as exc:
-            raise ToolError("Not found. Check the id, or list what exists first.") from exc
-        except ConflictError as exc:
-            raise ToolError(f"{exc}. Nothing was lost: call the tool again.") from exc
-        except StorageError as exc:
-            logger.warning("storage error in %s: %s", fn.__name__, exc)
-            raise ToolError(f"Storage failed: {exc}. Nothing was changed; try again shortly.") from exc
+        except Exception as exc:
+            tool_error = _tool_error(_unwrap(exc), fn.__name__)
+            if tool_error is None:
+                raise
+            raise tool_error from exc
 
     return wrapper
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """The single error inside (nested) one-member exception groups, or `exc` itself."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _tool_error(exc: BaseException, tool: str) -> ToolError | None:
+    if isinstance(exc, ToolError):
+        return exc
+    if isinstance(exc, ToolServerError):
+        return ToolError(str(exc))
+    if isinstance(exc, KeyNotFound | InvalidKey):
+        return ToolError("Not found. Check the id, or list what exists first.")
+    if isinstance(exc, ConflictError):
+        return ToolError(f"{exc}. Nothing was lost: call the tool again.")
+    if isinstance(exc, StorageError):
+        logger.warning("storage error in %s: %s", tool, exc)
+        return ToolError(f"Storage failed: {str(exc).rstrip('.')}. Nothing was changed; try again shortly.")
+    return None
