@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from storage import BlobStore, Documents, open_store
+from tool_server.auth.setup import server_base_url
+from tool_server.auth.signed_urls import UrlSigner, signing_key
 from tool_server.faces import FaceAnalyzer
 from tool_server.imaging.decode import DecodeLimits
 from tool_server.providers import ProviderRegistry
+from tool_server.quotas import DailyBudget, UserRateLimiter
 from tool_server.runs import JobRunner, RunStore
 from tool_server.settings import Settings
 from tool_server.userdata.face_inspection import face_inspector
@@ -34,10 +37,19 @@ class AppContext:
     providers: ProviderRegistry
     runs: RunStore
     jobs: JobRunner
+    rate_limiter: UserRateLimiter
+    budget: DailyBudget
+    # Signs /files/ links for local storage on the HTTP transport (None: stdio).
+    url_signer: UrlSigner | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def url_for(self, key: str) -> str:
-        """A URL the user can open for a stored object (presigned on S3, file:// locally)."""
+        """A URL the user can open for a stored object.
+
+        S3: presigned. Local storage: a signed, expiring `/files/...` link on HTTP, file:// on stdio.
+        """
+        if self.url_signer is not None and self.blobs.location.startswith("file://"):
+            return self.url_signer.url(key, self.settings.url_expiry_s)
         return await self.blobs.url(key, self.settings.url_expiry_s)
 
 
@@ -53,6 +65,11 @@ def build_app(
         min_side_px=settings.min_photo_side_px,
     )
     faces = FaceAnalyzer(settings)
+    runs = RunStore(blobs, docs)
+    providers = ProviderRegistry(settings, face_swapper=faces.swap_bytes)
+    budget = DailyBudget(runs, docs, settings.daily_budget_usd)
+    providers.before_call = budget.check
+    signer = UrlSigner(signing_key(settings), server_base_url(settings)) if transport == "http" else None
     return AppContext(
         settings=settings,
         transport=transport,
@@ -64,7 +81,10 @@ def build_app(
         profiles=ProfileStore(docs),
         identities=IdentityStore(docs),
         faces=faces,
-        providers=ProviderRegistry(settings, face_swapper=faces.swap_bytes),
-        runs=RunStore(blobs, docs),
+        providers=providers,
+        runs=runs,
         jobs=JobRunner(),
+        rate_limiter=UserRateLimiter(settings.rate_limit),
+        budget=budget,
+        url_signer=signer,
     )

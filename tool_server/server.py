@@ -11,10 +11,12 @@ from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
+from tool_server.auth.guard import RequestGuard
+from tool_server.auth.setup import auth_for
 from tool_server.context import library, user
 from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
-from tool_server.tools import identities, identity_images, photos, profile
+from tool_server.tools import delete_data, identities, identity_images, photos, profile
 
 INSTRUCTIONS = """\
 Image tools for a life coach. The user sees a picture of themselves living the identity they chose;
@@ -41,6 +43,9 @@ def create_server(
                 app.jobs.attach(None)
                 group.cancel_scope.cancel()
 
+    guard = RequestGuard(app)
+    # Bearer-token auth exists only on HTTP; stdio acts for COACH_IMAGE_USER.
+    auth = auth_for(settings) if transport == "http" else None
     server: MCPServer[Any] = MCPServer(
         "coach-image-tools",
         title="Coach image tools",
@@ -48,7 +53,16 @@ def create_server(
         instructions=INSTRUCTIONS,
         log_level=settings.log_level,
         lifespan=lifespan,
+        middleware=[guard],
+        auth=auth[0] if auth else None,
+        token_verifier=auth[1] if auth else None,
     )
-    for module in (photos, profile, identities, identity_images, user, library, mcp_prompts):
+    guard.server = server
+    for module in (photos, profile, identities, identity_images, delete_data, user, library, mcp_prompts):
         module.register(server, app)
+    if transport == "http":
+        from tool_server.http import files, metrics_route, upload
+
+        for route_module in (files, upload, metrics_route):
+            route_module.register(server, app)
     return server

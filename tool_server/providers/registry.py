@@ -9,7 +9,7 @@ parameter is never retried elsewhere. Adapter modules are imported on first use.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from tool_server.errors import InvalidInput, ProviderUnavailable, ToolServerError
+from tool_server.metrics import observe_provider_calls
 from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, ProviderCall
 from tool_server.providers.capabilities import lookup
 from tool_server.providers.recording import attach_calls, calls_of
@@ -53,6 +54,8 @@ class ProviderRegistry:
         self._warned_offline = False
         # One bound for every vendor call this process makes, whichever provider makes it.
         self.limiter = anyio.CapacityLimiter(settings.provider_max_concurrency)
+        # Checked with the acting user before any provider is called (the daily budget); may raise.
+        self.before_call: Callable[[str], Awaitable[None]] | None = None
 
     def register(self, name: str, provider: ImageProvider) -> None:
         """Add or replace a provider (a new vendor is one module plus this line at startup)."""
@@ -119,6 +122,8 @@ class ProviderRegistry:
 
         The result (or the raised error, as `error.calls`) carries every provider call made.
         """
+        if self.before_call is not None:
+            await self.before_call(request.user)
         calls: list[ProviderCall] = []
         failures: list[ProviderUnavailable] = []
         for index, name in enumerate(self.candidates_for(provider_name, model=request.model)):
@@ -127,13 +132,16 @@ class ProviderRegistry:
             try:
                 result = await self.get(name).generate(attempt)
             except ProviderUnavailable as error:
+                observe_provider_calls(calls_of(error))
                 calls.extend(calls_of(error))
                 failures.append(error)
                 logger.warning("Image provider %s unavailable (%s); trying the next one", name, error)
                 continue
             except ToolServerError as error:
+                observe_provider_calls(calls_of(error))
                 attach_calls(error, calls, before=True)
                 raise
+            observe_provider_calls(result.calls)
             result.calls = [*calls, *result.calls]
             return result
         summary = "; ".join(f"{error.provider or 'provider'}: {error}" for error in failures)

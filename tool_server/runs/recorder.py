@@ -12,6 +12,7 @@ import anyio
 from storage import BlobStore, Documents
 from tool_server.errors import NotFound, ToolServerError
 from tool_server.ids import check_id, new_id
+from tool_server.logs import bind_run
 from tool_server.mime import extension_for
 from tool_server.providers.base import ProviderCall
 from tool_server.runs.models import RunKind, RunRecord, RunStep
@@ -100,6 +101,7 @@ class RunStore:
             owner_host=_HOST,
         )
         recorder = RunRecorder(self.blobs, self.docs, user, record)
+        bind_run(record.run_id)
         await recorder.flush()
         return recorder
 
