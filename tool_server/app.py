@@ -13,6 +13,7 @@ from tool_server.faces import FaceAnalyzer
 from tool_server.imaging.decode import DecodeLimits
 from tool_server.providers import ProviderRegistry
 from tool_server.quotas import DailyBudget, UserRateLimiter
+from tool_server.redaction import register_secrets
 from tool_server.runs import JobRunner, RunStore
 from tool_server.settings import Settings
 from tool_server.userdata.face_inspection import face_inspector
@@ -57,6 +58,7 @@ def build_app(
     settings: Settings, transport: Transport = "stdio", blobs: BlobStore | None = None
 ) -> AppContext:
     """Wire the backends named by `settings` (nothing heavy is imported here)."""
+    register_secrets(settings)
     blobs = blobs or open_store(settings.resolved_storage_url(), s3_endpoint_url=settings.s3_endpoint_url)
     docs = Documents(blobs)
     limits = DecodeLimits(

@@ -53,7 +53,9 @@ class JsonLines(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        from tool_server.redaction import redact
+
+        return redact(json.dumps(entry, default=str))
 
 
 def json_handler(stream: object = None) -> logging.Handler:

@@ -38,5 +38,3 @@ def auth_for(settings: Settings) -> tuple[AuthSettings, JwtVerifier] | None:
         validate_token_resource=False,
     )
     return auth, verifier
-
-

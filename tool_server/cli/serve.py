@@ -34,6 +34,10 @@ def serve(
     from tool_server.server import create_server
 
     mode: Literal["stdio", "http"] = "http" if transport == "http" else "stdio"
+    problem = exposure_problem(settings) if mode == "http" else None
+    if problem:
+        typer.echo(f"coach-image-tools: refusing to start: {problem}", err=True)
+        raise typer.Exit(2)
     try:
         server = create_server(settings, mode)
     except Exception as exc:  # a backend that cannot start: one line, no traceback
@@ -44,10 +48,6 @@ def serve(
     if mode == "stdio":
         server.run("stdio")
         return
-    problem = exposure_problem(settings)
-    if problem:
-        typer.echo(f"coach-image-tools: refusing to start: {problem}", err=True)
-        raise typer.Exit(2)
     import uvicorn
 
     from tool_server.http.asgi import http_app

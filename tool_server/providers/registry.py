@@ -22,6 +22,7 @@ from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult,
 from tool_server.providers.capabilities import lookup
 from tool_server.providers.recording import attach_calls, calls_of
 from tool_server.providers.retry import RetryPolicy
+from tool_server.redaction import redact, redact_error
 
 if TYPE_CHECKING:
     from tool_server.providers.offline_provider import FaceSwapper
@@ -132,12 +133,14 @@ class ProviderRegistry:
             try:
                 result = await self.get(name).generate(attempt)
             except ProviderUnavailable as error:
+                _redact_calls(redact_error(error))
                 observe_provider_calls(calls_of(error))
                 calls.extend(calls_of(error))
                 failures.append(error)
                 logger.warning("Image provider %s unavailable (%s); trying the next one", name, error)
                 continue
             except ToolServerError as error:
+                _redact_calls(redact_error(error))
                 observe_provider_calls(calls_of(error))
                 attach_calls(error, calls, before=True)
                 raise
@@ -169,3 +172,10 @@ class ProviderRegistry:
         return OfflineProvider(
             face_swapper=self._face_swapper, face_locator=self._face_locator, limiter=self.limiter
         )
+
+
+def _redact_calls(error: BaseException) -> None:
+    """A vendor may quote a key back in its error text: cut secrets from the recorded calls too."""
+    for call in calls_of(error):
+        if call.error:
+            call.error = redact(call.error)

@@ -15,6 +15,7 @@ from tool_server.ids import check_id, new_id
 from tool_server.logs import bind_run
 from tool_server.mime import extension_for
 from tool_server.providers.base import ProviderCall
+from tool_server.redaction import redact
 from tool_server.runs.models import RunKind, RunRecord, RunStep
 from tool_server.userdata import keys
 from tool_server.userdata.models import now
@@ -65,7 +66,7 @@ class RunRecorder:
 
     async def fail(self, error: BaseException) -> None:
         self.record.status = "failed"
-        self.record.error = str(error) if isinstance(error, ToolServerError) else "internal error"
+        self.record.error = redact(str(error)) if isinstance(error, ToolServerError) else "internal error"
         self.record.error_kind = type(error).__name__
         self.record.finished_at = now()
         with anyio.CancelScope(shield=True):

@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from tool_server import metrics
 from tool_server.errors import ConflictError, InvalidKey, KeyNotFound, StorageError, ToolServerError
+from tool_server.redaction import redact
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,10 +44,12 @@ def coach_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 async def _converted(fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
     try:
         return await fn(*args, **kwargs)
-    except ToolError:
-        raise
+    except ToolError as exc:
+        if redact(str(exc)) == str(exc):
+            raise
+        raise ToolError(redact(str(exc))) from exc.__cause__
     except ToolServerError as exc:
-        raise ToolError(str(exc)) from exc
+        raise ToolError(redact(str(exc))) from exc
     except (KeyNotFound, InvalidKey) as exc:
         raise ToolError("Not found. Check the id, or list what exists first.") from exc
     except ConflictError as exc:
