@@ -70,7 +70,7 @@ def build_app(
     runs = RunStore(blobs, docs)
     providers = ProviderRegistry(settings, face_swapper=faces.swap_bytes)
     budget = DailyBudget(runs, docs, settings.daily_budget_usd)
-    providers.before_call = budget.check
+    providers.spend_guard = budget
     signer = UrlSigner(signing_key(settings), server_base_url(settings)) if transport == "http" else None
     return AppContext(
         settings=settings,

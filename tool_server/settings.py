@@ -133,7 +133,8 @@ class Settings(BaseSettings):
         32 * 1024 * 1024, ge=64 * 1024, description="Largest accepted HTTP request body."
     )
     rate_limit: str = Field(
-        "60/minute", description="Tool calls and HTTP requests per user, e.g. 60/minute; empty: no limit."
+        "60/minute",
+        description="Tool calls and HTTP requests per authenticated HTTP user, e.g. 60/minute; empty: none.",
     )
     daily_budget_usd: float = Field(
         10.0, ge=0, description="Provider spend per user per UTC day, in USD; 0: no limit."

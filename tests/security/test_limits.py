@@ -4,18 +4,21 @@ and the global bound on provider calls in flight."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2
 import pytest
+from mcp import Client
 from pydantic import ValidationError
 
 from tests.fakes.fake_openai import FakeOpenAI, images_reply
 from tests.fakes.http_fake import Reply
 from tests.generation.conftest import users_face
 from tests.security.conftest import ServeFor, mcp_client, mint, seed_user
-from tool_server.quotas.budget import run_started
+from tool_server.app import AppContext, build_app
+from tool_server.quotas.budget import BudgetExceeded, DailyBudget, run_started
+from tool_server.server import create_server
 from tool_server.settings import Settings
 
 MB = 1024 * 1024
@@ -139,3 +142,26 @@ def test_run_ids_tell_when_the_run_started() -> None:
 
     started = run_started(new_id("run"))
     assert started is not None and abs((datetime.now(UTC) - started).total_seconds()) < 5
+
+
+async def test_the_budget_sees_spend_recorded_by_other_processes_after_its_refresh(app: AppContext) -> None:
+    clock = [datetime.now(UTC)]
+    budget = DailyBudget(app.runs, app.docs, 1.0, now=lambda: clock[0], refresh_s=30)
+    await budget.check("alice")  # nothing spent yet: allowed, and remembered
+    recorder = await app.runs.start("alice", "identity_image", {})
+    recorder.record.calls.append({"provider": "openai", "cost_usd": 1.25, "started_at": clock[0].isoformat()})
+    await recorder.finish({})  # another server process recorded this run
+    await budget.check("alice")  # within the refresh window: the remembered sum
+    clock[0] += timedelta(seconds=31)
+    with pytest.raises(BudgetExceeded, match=r"\$1.25 of \$1.00"):
+        await budget.check("alice")
+    assert await budget.spent_today("bob") == 0
+
+
+async def test_the_rate_limit_does_not_apply_to_the_local_stdio_user(tmp_path: Path) -> None:
+    settings = Settings(storage_url=str(tmp_path / "d"), rate_limit="1/minute", _env_file=None)  # type: ignore[call-arg]
+    app = build_app(settings, "stdio")
+    server = create_server(settings, "stdio", app=app)
+    async with Client(server) as client:
+        answers = [await client.call_tool("list_identities", {}) for _ in range(3)]
+    assert not any(a.is_error for a in answers)

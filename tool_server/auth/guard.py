@@ -2,7 +2,8 @@
 
 A tool whose annotations say `read_only_hint=True` needs `images:read`; every other tool needs
 `images:write`; reading a resource needs `images:read`. Scopes are checked only when HTTP auth is
-on (stdio and the unauthenticated loopback server have no tokens); the rate limit always applies.
+on (stdio and the unauthenticated loopback server have no tokens), and so is the per-user rate
+limit: it protects a multi-user server, not one person's local tools.
 New tools need nothing extra: their annotations decide.
 """
 
@@ -73,6 +74,8 @@ class RequestGuard:
         return await call_next(ctx)
 
     def _rate_problem(self) -> str | None:
+        if not (self.app.transport == "http" and self.app.settings.auth_enabled):
+            return None
         try:
             self.app.rate_limiter.hit(acting_user(self.app))
         except ToolServerError as exc:

@@ -21,7 +21,7 @@ def request_user(app: AppContext, request: Request, *, scope: str = READ_SCOPE) 
     middleware verified (signature, expiry, issuer, audience) with `scope` among its scopes
     (`images:read` by default; routes that change data pass `images:write`). Without auth (the
     loopback-only development server) every request acts for COACH_IMAGE_USER, like stdio.
-    Every call counts against the user's rate limit.
+    With auth, every call counts against the user's rate limit.
     """
     if app.settings.auth_enabled:
         authenticated = request.scope.get("user")
@@ -35,11 +35,11 @@ def request_user(app: AppContext, request: Request, *, scope: str = READ_SCOPE) 
         if scope not in authenticated.scopes:
             raise HTTPException(403, missing_scope_message(scope))
         user = user_for_subject(authenticated.access_token.subject)
+        try:
+            app.rate_limiter.hit(user)
+        except RateLimited as exc:
+            raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after_s)}) from exc
     else:
         user = app.settings.user
     bind_user(user)
-    try:
-        app.rate_limiter.hit(user)
-    except RateLimited as exc:
-        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after_s)}) from exc
     return user

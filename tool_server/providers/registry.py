@@ -9,10 +9,10 @@ parameter is never retried elsewhere. Adapter modules are imported on first use.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROVIDERS = ("openai", "gemini", "offline")
+
+
+class SpendGuard(Protocol):
+    """The per-user daily budget (tool_server.quotas.DailyBudget)."""
+
+    async def check(self, user: str) -> None: ...
+
+    def charge(self, user: str, cost_usd: float) -> None: ...
 
 
 class ProviderRegistry:
@@ -55,8 +63,8 @@ class ProviderRegistry:
         self._warned_offline = False
         # One bound for every vendor call this process makes, whichever provider makes it.
         self.limiter = anyio.CapacityLimiter(settings.provider_max_concurrency)
-        # Checked with the acting user before any provider is called (the daily budget); may raise.
-        self.before_call: Callable[[str], Awaitable[None]] | None = None
+        # The daily budget: checked with the acting user before any provider call, charged after.
+        self.spend_guard: SpendGuard | None = None
 
     def register(self, name: str, provider: ImageProvider) -> None:
         """Add or replace a provider (a new vendor is one module plus this line at startup)."""
@@ -123,8 +131,8 @@ class ProviderRegistry:
 
         The result (or the raised error, as `error.calls`) carries every provider call made.
         """
-        if self.before_call is not None:
-            await self.before_call(request.user)
+        if self.spend_guard is not None:
+            await self.spend_guard.check(request.user)
         calls: list[ProviderCall] = []
         failures: list[ProviderUnavailable] = []
         for index, name in enumerate(self.candidates_for(provider_name, model=request.model)):
@@ -133,18 +141,16 @@ class ProviderRegistry:
             try:
                 result = await self.get(name).generate(attempt)
             except ProviderUnavailable as error:
-                _redact_calls(redact_error(error))
-                observe_provider_calls(calls_of(error))
+                self._account(request.user, calls_of(redact_error(error)))
                 calls.extend(calls_of(error))
                 failures.append(error)
                 logger.warning("Image provider %s unavailable (%s); trying the next one", name, error)
                 continue
             except ToolServerError as error:
-                _redact_calls(redact_error(error))
-                observe_provider_calls(calls_of(error))
+                self._account(request.user, calls_of(redact_error(error)))
                 attach_calls(error, calls, before=True)
                 raise
-            observe_provider_calls(result.calls)
+            self._account(request.user, result.calls)
             result.calls = [*calls, *result.calls]
             return result
         summary = "; ".join(f"{error.provider or 'provider'}: {error}" for error in failures)
@@ -153,6 +159,15 @@ class ProviderRegistry:
             provider=failures[-1].provider if failures else "",
         )
         raise attach_calls(final, calls) from (failures[-1] if failures else None)
+
+    def _account(self, user: str, calls: list[ProviderCall]) -> None:
+        """Metrics and budget for calls just made; vendor error texts lose any secret they quote."""
+        for call in calls:
+            if call.error:
+                call.error = redact(call.error)
+        observe_provider_calls(calls)
+        if self.spend_guard is not None:
+            self.spend_guard.charge(user, sum(call.cost_usd for call in calls))
 
     def _build(self, name: str) -> ImageProvider:
         if name == "openai":
@@ -172,10 +187,3 @@ class ProviderRegistry:
         return OfflineProvider(
             face_swapper=self._face_swapper, face_locator=self._face_locator, limiter=self.limiter
         )
-
-
-def _redact_calls(error: BaseException) -> None:
-    """A vendor may quote a key back in its error text: cut secrets from the recorded calls too."""
-    for call in calls_of(error):
-        if call.error:
-            call.error = redact(call.error)

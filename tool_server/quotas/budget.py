@@ -1,7 +1,9 @@
 """Per-user daily budget in USD, summed from the provider calls recorded in the user's run records.
 
-Checked before every provider call (ProviderRegistry.before_call). Finished runs never change, so
-their spend per day is cached; running ones are read again each time.
+Checked before every provider call (ProviderRegistry.spend_guard). Reading every run record on
+each call would cost O(runs), so the sum is kept per user: recomputed from the records when older
+than `refresh_s` (which also picks up other processes' spend) and raised at once by `charge` for
+this process's own calls.
 """
 
 from __future__ import annotations
@@ -40,12 +42,16 @@ class DailyBudget:
         docs: Documents,
         limit_usd: float,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        refresh_s: float = 30.0,
     ) -> None:
         self.runs = runs
         self.docs = docs
         self.limit_usd = limit_usd
+        self.refresh_s = refresh_s
         self._now = now
         self._finished: dict[tuple[str, str, date], float] = {}
+        # user -> (day, spent, computed at)
+        self._ledger: dict[str, tuple[date, float, datetime]] = {}
 
     async def spent_today(self, user: str) -> float:
         """USD spent on provider calls started today (UTC) in this user's runs."""
@@ -73,11 +79,25 @@ class DailyBudget:
             total += cost
         return round(total, 6)
 
+    async def _spent(self, user: str) -> float:
+        now = self._now()
+        entry = self._ledger.get(user)
+        if entry is None or entry[0] != now.date() or (now - entry[2]).total_seconds() > self.refresh_s:
+            entry = (now.date(), await self.spent_today(user), now)
+            self._ledger[user] = entry
+        return entry[1]
+
+    def charge(self, user: str, cost_usd: float) -> None:
+        """Add a provider call's cost made by this process (it reaches the run record soon after)."""
+        entry = self._ledger.get(user)
+        if entry is not None and cost_usd:
+            self._ledger[user] = (entry[0], entry[1] + cost_usd, entry[2])
+
     async def check(self, user: str) -> None:
         """Raise BudgetExceeded when the user has no budget left today (0 means no limit)."""
         if self.limit_usd <= 0:
             return
-        spent = await self.spent_today(user)
+        spent = await self._spent(user)
         if spent < self.limit_usd:
             return
         now = self._now()
@@ -91,3 +111,4 @@ class DailyBudget:
 
     def forget(self, user: str) -> None:
         self._finished = {k: v for k, v in self._finished.items() if k[0] != user}
+        self._ledger.pop(user, None)
