@@ -96,7 +96,12 @@ def test_server_json_carries_the_pyproject_version_and_every_setting() -> None:
     names = {v["name"] for v in manifest["packages"][0]["environmentVariables"]}
     assert {"COACH_IMAGE_STORAGE_URL", "COACH_IMAGE_USER", "OPENAI_API_KEY", "GEMINI_API_KEY"} <= names
     secrets = {v["name"] for v in manifest["packages"][0]["environmentVariables"] if v["isSecret"]}
-    assert secrets == {"OPENAI_API_KEY", "GEMINI_API_KEY"}
+    assert secrets == {
+        "OPENAI_API_KEY",
+        "GEMINI_API_KEY",
+        "COACH_IMAGE_JWT_SECRET",
+        "COACH_IMAGE_URL_SIGNING_KEY",
+    }
     check = subprocess.run(
         [sys.executable, "scripts/server_json.py", "--check"], cwd=ROOT, capture_output=True, text=True
     )

@@ -12,6 +12,7 @@ import pytest
 from mcp import Client
 from pydantic import ValidationError
 
+from tests.conftest import Connect
 from tests.fakes.fake_openai import FakeOpenAI, images_reply
 from tests.fakes.http_fake import Reply
 from tests.generation.conftest import users_face
@@ -165,3 +166,19 @@ async def test_the_rate_limit_does_not_apply_to_the_local_stdio_user(tmp_path: P
     async with Client(server) as client:
         answers = [await client.call_tool("list_identities", {}) for _ in range(3)]
     assert not any(a.is_error for a in answers)
+
+
+async def test_prompt_length_and_candidate_caps_answer_with_what_to_change(connect: Connect) -> None:
+    async with connect() as client:
+        saved = await client.call_tool("save_identity", {"name": "Runner", "visualization": "At the finish"})
+        identity_id = saved.structured_content["identity_id"]  # type: ignore[index]
+        long_prompt = await client.call_tool(
+            "generate_identity_image", {"identity_id": identity_id, "prompt": "x" * 4001}
+        )
+        many = await client.call_tool(
+            "generate_identity_image", {"identity_id": identity_id, "candidates": 5}
+        )
+    assert long_prompt.is_error
+    assert "longer than 4000 characters; shorten it" in long_prompt.content[0].text  # type: ignore[union-attr]
+    assert many.is_error and "candidates" in many.content[0].text  # type: ignore[union-attr]
+    assert "less than or equal to 4" in many.content[0].text  # type: ignore[union-attr]
