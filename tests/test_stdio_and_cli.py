@@ -59,7 +59,21 @@ def test_http_refuses_to_bind_beyond_loopback_without_auth(tmp_path: Path) -> No
         timeout=60,
     )
     assert result.returncode == 2
-    assert "refusing to bind 0.0.0.0" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "refusing to start: COACH_IMAGE_HOST=0.0.0.0" in result.stderr
+    assert "COACH_IMAGE_JWT_SECRET" in result.stderr and "COACH_IMAGE_JWKS_URL" in result.stderr
+
+
+def test_http_beyond_loopback_is_allowed_once_auth_is_configured(tmp_path: Path) -> None:
+    from tool_server.cli.serve import exposure_problem
+    from tool_server.settings import Settings
+
+    open_settings = Settings(host="0.0.0.0", _env_file=None)  # type: ignore[call-arg]
+    assert exposure_problem(open_settings) is not None
+    secured = Settings(host="0.0.0.0", jwt_secret="s" * 32, _env_file=None)  # type: ignore[call-arg]
+    assert exposure_problem(secured) is None
+    by_jwks = Settings(host="0.0.0.0", jwks_url="https://idp.example/jwks.json", _env_file=None)  # type: ignore[call-arg]
+    assert exposure_problem(by_jwks) is None
 
 
 def test_importing_the_server_leaves_heavy_libraries_unloaded() -> None:
@@ -82,7 +96,12 @@ def test_server_json_carries_the_pyproject_version_and_every_setting() -> None:
     names = {v["name"] for v in manifest["packages"][0]["environmentVariables"]}
     assert {"COACH_IMAGE_STORAGE_URL", "COACH_IMAGE_USER", "OPENAI_API_KEY", "GEMINI_API_KEY"} <= names
     secrets = {v["name"] for v in manifest["packages"][0]["environmentVariables"] if v["isSecret"]}
-    assert secrets == {"OPENAI_API_KEY", "GEMINI_API_KEY"}
+    assert secrets == {
+        "OPENAI_API_KEY",
+        "GEMINI_API_KEY",
+        "COACH_IMAGE_JWT_SECRET",
+        "COACH_IMAGE_URL_SIGNING_KEY",
+    }
     check = subprocess.run(
         [sys.executable, "scripts/server_json.py", "--check"], cwd=ROOT, capture_output=True, text=True
     )

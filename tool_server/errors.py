@@ -5,6 +5,7 @@
     │   └── LimitExceeded       a cap (photo count, size, candidates, budget) was reached
     ├── NotFound                no such photo, identity, image or run for this user
     ├── PreconditionMissing     something must exist first (a photo, a complete profile, an avatar)
+    ├── NotAuthorized           the bearer token is missing, or lacks the scope the call needs
     ├── ProviderError           the image provider failed
     │   ├── ProviderBlocked     the content was refused by a safety system: rephrase, never retry as is
     │   ├── ProviderUnavailable down, timed out, rate limited or out of quota: try later or another provider
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidKey",
     "KeyNotFound",
     "LimitExceeded",
+    "NotAuthorized",
     "NotFound",
     "PreconditionMissing",
     "ProviderBlocked",
@@ -55,6 +57,10 @@ class LimitExceeded(InvalidInput):
 
 class NotFound(ToolServerError):
     """The thing asked for does not exist for the acting user."""
+
+
+class NotAuthorized(ToolServerError):
+    """The connection's token does not allow this call."""
 
 
 class PreconditionMissing(ToolServerError):

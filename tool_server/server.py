@@ -11,10 +11,21 @@ from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
+from tool_server.auth.guard import RequestGuard
+from tool_server.auth.setup import auth_for
 from tool_server.context import dog_images, library, runs, user
 from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
-from tool_server.tools import avatars, dog, face_swap, identities, identity_images, photos, profile
+from tool_server.tools import (
+    avatars,
+    delete_data,
+    dog,
+    face_swap,
+    identities,
+    identity_images,
+    photos,
+    profile,
+)
 from tool_server.tools import runs as run_tools
 
 INSTRUCTIONS = """\
@@ -42,6 +53,9 @@ def create_server(
                 app.jobs.attach(None)
                 group.cancel_scope.cancel()
 
+    guard = RequestGuard(app)
+    # Bearer-token auth exists only on HTTP; stdio acts for COACH_IMAGE_USER.
+    auth = auth_for(settings) if transport == "http" else None
     server: MCPServer[Any] = MCPServer(
         "coach-image-tools",
         title="Coach image tools",
@@ -49,14 +63,19 @@ def create_server(
         instructions=INSTRUCTIONS,
         log_level=settings.log_level,
         lifespan=lifespan,
+        middleware=[guard],
+        auth=auth[0] if auth else None,
+        token_verifier=auth[1] if auth else None,
     )
-    modules = (photos, profile, identities, identity_images, avatars, face_swap, run_tools, dog)
-    for module in (*modules, user, library, runs, dog_images, mcp_prompts):
+    guard.server = server
+    tools = (photos, profile, identities, identity_images, avatars, face_swap, run_tools, dog, delete_data)
+    for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
     if transport == "http":
         from tool_server.http import dog as dog_routes
+        from tool_server.http import files, metrics_route, upload
         from tool_server.http import gallery as gallery_routes
 
-        for route_module in (dog_routes, gallery_routes):
+        for route_module in (files, upload, metrics_route, dog_routes, gallery_routes):
             route_module.register(server, app)
     return server

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ProviderName = Literal["openai", "gemini", "offline"]
@@ -120,6 +120,31 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="HTTP port.")
     public_base_url: str | None = Field(None, description="Public URL of the HTTP server, for image links.")
 
+    # HTTP authentication (bearer JWTs) and abuse limits
+    jwt_secret: SecretStr | None = Field(
+        None, description="Shared secret of HS256 bearer tokens (at least 32 bytes); turns HTTP auth on."
+    )
+    jwks_url: str | None = Field(
+        None, description="JWKS URL of the RS256 bearer tokens' issuer; turns HTTP auth on."
+    )
+    jwt_issuer: str | None = Field(None, description="Required `iss` of bearer tokens, if set.")
+    jwt_audience: str | None = Field(None, description="Required `aud` of bearer tokens, if set.")
+    url_signing_key: SecretStr | None = Field(
+        None,
+        description="Key of the signed image URLs on local storage over HTTP. Default: derived from "
+        "the JWT secret, else random per process.",
+    )
+    max_request_bytes: int = Field(
+        32 * 1024 * 1024, ge=64 * 1024, description="Largest accepted HTTP request body."
+    )
+    rate_limit: str = Field(
+        "60/minute",
+        description="Tool calls and HTTP requests per authenticated HTTP user, e.g. 60/minute; empty: none.",
+    )
+    daily_budget_usd: float = Field(
+        10.0, ge=0, description="Provider spend per user per UTC day, in USD; 0: no limit."
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
 
     @field_validator("storage_url")
@@ -128,6 +153,42 @@ class Settings(BaseSettings):
         if value and "://" in value and not value.startswith(("file://", "s3://")):
             raise ValueError("use a directory path, a file:// URL or s3://bucket/prefix")
         return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_syntax(cls, value: str) -> str:
+        if value.strip():
+            from limits import parse
+
+            try:
+                parse(value)
+            except ValueError as exc:
+                raise ValueError("use COUNT/PERIOD, e.g. 60/minute or 1000/day, or empty for none") from exc
+        return value.strip()
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and 0 < len(value.get_secret_value().encode()) < 32:
+            raise ValueError("use at least 32 random bytes (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @model_validator(mode="after")
+    def _request_fits_an_upload(self) -> Settings:
+        # A photo at max_upload_bytes travels base64-encoded (4/3 larger) inside a JSON-RPC request.
+        needed = self.max_upload_bytes * 4 // 3 + 64 * 1024
+        if self.max_request_bytes < needed:
+            raise ValueError(
+                f"COACH_IMAGE_MAX_REQUEST_BYTES ({self.max_request_bytes}) must be at least {needed} so a "
+                f"photo of COACH_IMAGE_MAX_UPLOAD_BYTES ({self.max_upload_bytes}) fits base64-encoded"
+            )
+        return self
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Bearer-token auth is on when a JWT secret or a JWKS URL is set."""
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        return bool(secret or self.jwks_url)
 
     def resolved_storage_url(self) -> str:
         return self.storage_url or str(default_storage_dir())

@@ -26,13 +26,21 @@ class MadeRun:
     result: dict
 
 
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 def gallery_settings(tmp_path: Path) -> Settings:
+    # The port is chosen first: signed image links name the server's own address.
     return Settings(  # type: ignore[call-arg]
         storage_url=str(tmp_path / "data"),
         gallery_dir=tmp_path / "gallery",
         user="alice",
         provider="offline",
+        port=free_port(),
         _env_file=None,
     )
 
@@ -83,8 +91,9 @@ async def serve_http(app: AppContext) -> AsyncIterator[str]:
     """The HTTP transport's ASGI app on a real uvicorn loopback port; yields its base URL."""
     asgi = create_server(app.settings, "http", app=app).streamable_http_app()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", app.settings.port))
+    port = app.settings.port
     server = _LoopbackServer(uvicorn.Config(asgi, lifespan="on", log_level="warning", ws="none"))
     async with anyio.create_task_group() as group:
         group.start_soon(server.serve, [sock])

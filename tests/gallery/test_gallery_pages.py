@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -88,7 +89,7 @@ async def test_http_gallery_serves_only_the_acting_users_images(
     async with serve_http(http_app) as base, httpx2.AsyncClient(base_url=base) as client:
         page = await client.get(f"/gallery/runs/{made_run.run_id}")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-        images = re.findall(r'<img src="([^"]+)"', page.text)
+        images = [html.unescape(src) for src in re.findall(r'<img src="([^"]+)"', page.text)]
         assert len(images) == 4
         for src in images:
             answer = await client.get(src)

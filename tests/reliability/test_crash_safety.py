@@ -99,16 +99,18 @@ async def test_sigkill_mid_generation_loses_nothing_and_the_run_reads_interrupte
                 "generate_identity_image",
                 {"identity_id": seeded.identity_id, "candidates": 1, "strategy": "direct"},
             )
-            while again.structured_content["status"] == "pending":  # scoring may outlast the 1 s deadline
+            final = again.structured_content
+            while final["status"] == "pending":  # scoring may outlast the 1 s deadline
                 await anyio.sleep(0.2)
-                again = await client.call_tool("get_run", {"run_id": again.structured_content["run_id"]})
+                polled_again = await client.call_tool("get_run", {"run_id": final["run_id"]})
+                final = polled_again.structured_content["identity_image"]
     out = polled.structured_content
     assert out["status"] == "interrupted", polled.content
     assert "Run it again" in out["message"]
     stored = json.loads((seeded.root / f"users/{USER}/runs/{run_id}/run.json").read_text())
     assert stored["status"] == "interrupted"  # written back, so every later reader agrees
-    assert again.structured_content["status"] == "done", again.content
+    assert final["status"] == "done", final
     identity = identity_doc(seeded.root, seeded.identity_id)
     assert identity["accepted_image_id"] == seeded.accepted_image_id
-    assert identity["current_image_id"] == again.structured_content["image_id"]
+    assert identity["current_image_id"] == final["image_id"]
     assert unreadable_documents(seeded.root) == []

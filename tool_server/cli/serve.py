@@ -34,6 +34,10 @@ def serve(
     from tool_server.server import create_server
 
     mode: Literal["stdio", "http"] = "http" if transport == "http" else "stdio"
+    problem = exposure_problem(settings) if mode == "http" else None
+    if problem:
+        typer.echo(f"coach-image-tools: refusing to start: {problem}", err=True)
+        raise typer.Exit(2)
     try:
         server = create_server(settings, mode)
     except Exception as exc:  # a backend that cannot start: one line, no traceback
@@ -44,17 +48,31 @@ def serve(
     if mode == "stdio":
         server.run("stdio")
         return
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo(
-            f"coach-image-tools: refusing to bind {settings.host}: the HTTP transport has no authentication "
-            "yet, so it only binds to 127.0.0.1.",
-            err=True,
-        )
-        raise typer.Exit(2)
+    import uvicorn
+
+    from tool_server.http.asgi import http_app
+
     logger.info(
-        "HTTP transport on http://%s:%d/mcp (loopback only: no auth yet)", settings.host, settings.port
+        "HTTP transport on http://%s:%d/mcp (%s)",
+        settings.host,
+        settings.port,
+        "bearer-token auth" if settings.auth_enabled else "loopback only, no auth",
     )
-    server.run("streamable-http", host=settings.host, port=settings.port)
+    uvicorn.run(http_app(server, settings), host=settings.host, port=settings.port, log_config=None)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def exposure_problem(settings: Settings) -> str | None:
+    """Why the HTTP transport must not start with these settings, or None."""
+    if settings.host in LOOPBACK_HOSTS or settings.auth_enabled:
+        return None
+    return (
+        f"COACH_IMAGE_HOST={settings.host} is reachable beyond this machine and no authentication is "
+        "configured, so anyone could read every user's photos. Set COACH_IMAGE_JWT_SECRET (HS256) or "
+        "COACH_IMAGE_JWKS_URL (RS256) to require bearer tokens, or bind to 127.0.0.1."
+    )
 
 
 def server_location(settings: Settings) -> str:

@@ -22,6 +22,7 @@ from PIL import Image
 from pydantic import BaseModel, Field
 
 from storage import BlobStore
+from tool_server import metrics
 from tool_server.dogs.background_removal import remove_white_background
 from tool_server.dogs.base_image import base_image_hash, load_base_image
 from tool_server.dogs.cache import AvatarBackground, DogAvatarRecord, DogCacheKey, read_record, write_avatar
@@ -34,7 +35,7 @@ from tool_server.dogs.validation import (
     encode_png,
     validate_pixels,
 )
-from tool_server.errors import InvalidInput, ProviderError
+from tool_server.errors import InvalidInput, ProviderError, ToolServerError
 from tool_server.mime import sniff_mime
 from tool_server.prompts.dog import PROMPT_VERSION, build_dog_prompt
 from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, Quality, ReferenceImage
@@ -162,7 +163,9 @@ class DogAvatarService:
         base_hash = await anyio.to_thread.run_sync(base_image_hash, self._settings)
         key = DogCacheKey(PROMPT_VERSION, adapter.default_model(), job, size, background, base_hash)
         if not regenerate and (record := await read_record(self._blobs, key)) is not None:
+            metrics.DOG_CACHE_HITS.inc()
             return _Outcome(record, cached=True, cost_usd=0.0)
+        metrics.DOG_CACHE_MISSES.inc()
 
         async def make() -> _Outcome:
             # Read again: a flight for this key may have ended between the read above and now.
@@ -209,7 +212,7 @@ class DogAvatarService:
             try:
                 result = await adapter.generate(request)
                 image = _first_image(result, adapter.name)
-            except ProviderError as exc:
+            except ToolServerError as exc:  # provider failure, or the budget refusing the retry
                 if not candidates:
                     raise
                 # The first image was paid for: keep it for review rather than fail the call.

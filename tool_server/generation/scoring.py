@@ -9,6 +9,7 @@ import anyio.to_thread
 from PIL import Image
 
 from tool_server.faces import FaceAnalyzer, Likeness
+from tool_server.metrics import observe_likeness
 
 
 async def score_likeness(
@@ -19,4 +20,6 @@ async def score_likeness(
             image.load()
             return analyzer.likeness(image.convert("RGB"), references)
 
-    return await anyio.to_thread.run_sync(measure)
+    likeness = await anyio.to_thread.run_sync(measure)
+    observe_likeness(likeness.passed)
+    return likeness

@@ -12,15 +12,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
 from tool_server.errors import InvalidInput, ProviderUnavailable, ToolServerError
+from tool_server.metrics import observe_provider_calls
 from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, ProviderCall
 from tool_server.providers.capabilities import lookup
 from tool_server.providers.recording import attach_calls, calls_of
 from tool_server.providers.retry import RetryPolicy
+from tool_server.redaction import redact, redact_error
 
 if TYPE_CHECKING:
     from tool_server.providers.offline_provider import FaceSwapper
@@ -30,6 +32,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROVIDERS = ("openai", "gemini", "offline")
+
+
+class SpendGuard(Protocol):
+    """The per-user daily budget (tool_server.quotas.DailyBudget)."""
+
+    async def check(self, user: str) -> None: ...
+
+    def charge(self, user: str, cost_usd: float) -> None: ...
 
 
 class ProviderRegistry:
@@ -53,6 +63,8 @@ class ProviderRegistry:
         self._warned_offline = False
         # One bound for every vendor call this process makes, whichever provider makes it.
         self.limiter = anyio.CapacityLimiter(settings.provider_max_concurrency)
+        # The daily budget: checked with the acting user before any provider call, charged after.
+        self.spend_guard: SpendGuard | None = None
 
     def register(self, name: str, provider: ImageProvider) -> None:
         """Add or replace a provider (a new vendor is one module plus this line at startup)."""
@@ -119,6 +131,8 @@ class ProviderRegistry:
 
         The result (or the raised error, as `error.calls`) carries every provider call made.
         """
+        if self.spend_guard is not None:
+            await self.spend_guard.check(request.user)
         calls: list[ProviderCall] = []
         failures: list[ProviderUnavailable] = []
         for index, name in enumerate(self.candidates_for(provider_name, model=request.model)):
@@ -127,13 +141,16 @@ class ProviderRegistry:
             try:
                 result = await self.get(name).generate(attempt)
             except ProviderUnavailable as error:
+                self._account(request.user, calls_of(redact_error(error)))
                 calls.extend(calls_of(error))
                 failures.append(error)
                 logger.warning("Image provider %s unavailable (%s); trying the next one", name, error)
                 continue
             except ToolServerError as error:
+                self._account(request.user, calls_of(redact_error(error)))
                 attach_calls(error, calls, before=True)
                 raise
+            self._account(request.user, result.calls)
             result.calls = [*calls, *result.calls]
             return result
         summary = "; ".join(f"{error.provider or 'provider'}: {error}" for error in failures)
@@ -142,6 +159,22 @@ class ProviderRegistry:
             provider=failures[-1].provider if failures else "",
         )
         raise attach_calls(final, calls) from (failures[-1] if failures else None)
+
+    def guarded(self, name: str | None = None) -> ImageProvider:
+        """The provider for `name`, with this registry's budget check and accounting around each call.
+
+        For callers that pick their provider themselves (dog avatars) instead of using the fallback.
+        """
+        return _Guarded(self, self.get(name))
+
+    def _account(self, user: str, calls: list[ProviderCall]) -> None:
+        """Metrics and budget for calls just made; vendor error texts lose any secret they quote."""
+        for call in calls:
+            if call.error:
+                call.error = redact(call.error)
+        observe_provider_calls(calls)
+        if self.spend_guard is not None:
+            self.spend_guard.charge(user, sum(call.cost_usd for call in calls))
 
     def _build(self, name: str) -> ImageProvider:
         if name == "openai":
@@ -161,3 +194,26 @@ class ProviderRegistry:
         return OfflineProvider(
             face_swapper=self._face_swapper, face_locator=self._face_locator, limiter=self.limiter
         )
+
+
+class _Guarded:
+    """An ImageProvider whose calls go through the registry's budget and metrics."""
+
+    def __init__(self, registry: ProviderRegistry, provider: ImageProvider) -> None:
+        self._registry = registry
+        self._provider = provider
+        self.name = provider.name
+
+    def default_model(self) -> str:
+        return self._provider.default_model()
+
+    async def generate(self, request: ImageRequest) -> ImageResult:
+        if self._registry.spend_guard is not None:
+            await self._registry.spend_guard.check(request.user)
+        try:
+            result = await self._provider.generate(request)
+        except ToolServerError as error:
+            self._registry._account(request.user, calls_of(redact_error(error)))
+            raise
+        self._registry._account(request.user, result.calls)
+        return result

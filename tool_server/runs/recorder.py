@@ -13,8 +13,10 @@ import anyio
 from storage import BlobStore, Documents, StorageError
 from tool_server.errors import NotFound, ToolServerError
 from tool_server.ids import check_id, new_id
+from tool_server.logs import bind_run
 from tool_server.mime import extension_for
 from tool_server.providers.base import ProviderCall
+from tool_server.redaction import redact
 from tool_server.runs.models import RunKind, RunRecord, RunStep
 from tool_server.userdata import keys
 from tool_server.userdata.models import now
@@ -93,9 +95,9 @@ class RunRecorder:
 
 def _error_text(error: BaseException) -> str:
     if isinstance(error, ToolServerError):
-        return str(error)
+        return redact(str(error))
     if isinstance(error, StorageError):
-        return f"storage failed: {error}"
+        return redact(f"storage failed: {error}")
     return "internal error"
 
 
@@ -122,6 +124,7 @@ class RunStore:
             owner_host=_HOST,
         )
         recorder = RunRecorder(self.blobs, self.docs, user, record)
+        bind_run(record.run_id)
         await recorder.flush()
         _LIVE_RUNS.add(record.run_id)
         return recorder

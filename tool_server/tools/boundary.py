@@ -9,7 +9,9 @@ from typing import ParamSpec, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+from tool_server import metrics
 from tool_server.errors import ConflictError, InvalidKey, KeyNotFound, StorageError, ToolServerError
+from tool_server.redaction import redact
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -17,25 +19,40 @@ logger = logging.getLogger("tool_server.tools")
 
 
 def coach_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Re-raise project errors as ToolError (message kept); everything else stays a crash (logged).
+    """Re-raise project errors as ToolError (message kept, secrets redacted); anything else stays a crash.
 
     A project error raised inside a task group arrives wrapped in an exception group: it is
     unwrapped first, so concurrent work reports the same clear message as sequential work.
+    Also counts calls and errors per tool (`coach_tool_calls_total`, `coach_tool_errors_total`).
     """
+    tool = fn.__name__
 
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        metrics.TOOL_CALLS.labels(tool).inc()
         try:
-            return await fn(*args, **kwargs)
-        except ToolError:
+            return await _converted(fn, *args, **kwargs)
+        except ToolError as exc:
+            cause = exc.__cause__
+            metrics.TOOL_ERRORS.labels(tool, type(cause).__name__ if cause else "ToolError").inc()
             raise
-        except Exception as exc:
-            tool_error = _tool_error(_unwrap(exc), fn.__name__)
-            if tool_error is None:
-                raise
-            raise tool_error from exc
+        except Exception:
+            metrics.TOOL_ERRORS.labels(tool, "internal").inc()
+            raise
 
     return wrapper
+
+
+async def _converted(fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
+    try:
+        return await fn(*args, **kwargs)
+    except Exception as exc:
+        tool_error = _tool_error(_unwrap(exc), fn.__name__)
+        if tool_error is None:
+            raise
+        if tool_error is exc:
+            raise
+        raise tool_error from (exc.__cause__ if isinstance(exc, ToolError) else exc)
 
 
 def _unwrap(exc: BaseException) -> BaseException:
@@ -47,9 +64,9 @@ def _unwrap(exc: BaseException) -> BaseException:
 
 def _tool_error(exc: BaseException, tool: str) -> ToolError | None:
     if isinstance(exc, ToolError):
-        return exc
+        return exc if redact(str(exc)) == str(exc) else ToolError(redact(str(exc)))
     if isinstance(exc, ToolServerError):
-        return ToolError(str(exc))
+        return ToolError(redact(str(exc)))
     if isinstance(exc, KeyNotFound | InvalidKey):
         return ToolError("Not found. Check the id, or list what exists first.")
     if isinstance(exc, ConflictError):

@@ -1,0 +1,62 @@
+"""Signed, expiring URLs for locally stored files on the HTTP transport (HMAC-SHA256).
+
+`/files/{key}?exp={unix time}&sig={hmac}`: the signature covers the key and the expiry, so a link
+works only as issued and only until it expires. S3 storage uses presigned URLs instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+from tool_server.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+FILES_PATH = "/files/"
+_DERIVATION_LABEL = b"coach-image-tools/url-signing/v1"
+
+
+def signing_key(settings: Settings) -> bytes:
+    """COACH_IMAGE_URL_SIGNING_KEY, else derived from the JWT secret, else random for this process."""
+    if settings.url_signing_key and settings.url_signing_key.get_secret_value():
+        return settings.url_signing_key.get_secret_value().encode("utf-8")
+    if settings.jwt_secret and settings.jwt_secret.get_secret_value():
+        secret = settings.jwt_secret.get_secret_value().encode("utf-8")
+        return hmac.new(secret, _DERIVATION_LABEL, hashlib.sha256).digest()
+    if settings.auth_enabled:
+        logger.warning(
+            "No COACH_IMAGE_URL_SIGNING_KEY: image links are signed with a random key and stop working "
+            "when this process restarts (and on other instances). Set one for stable links."
+        )
+    return secrets.token_bytes(32)
+
+
+class UrlSigner:
+    def __init__(self, key: bytes, base_url: str, clock: Callable[[], float] = time.time) -> None:
+        self._key = key
+        self._base_url = base_url.rstrip("/")
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock()
+
+    def _signature(self, key: str, expires: int) -> str:
+        message = f"{key}\n{expires}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def url(self, key: str, expires_in: int) -> str:
+        expires = int(self._clock()) + expires_in
+        return f"{self._base_url}{FILES_PATH}{quote(key)}?exp={expires}&sig={self._signature(key, expires)}"
+
+    def verify(self, key: str, expires: str | None, signature: str | None) -> bool:
+        """True when the signature matches the key and expiry, and the link has not expired."""
+        if not expires or not signature or not expires.isdigit() or len(expires) > 12:
+            return False
+        expected = self._signature(key, int(expires))
+        return hmac.compare_digest(expected, signature) and int(expires) >= self._clock()

@@ -1,0 +1,48 @@
+"""Per-user rate limit (the `limits` library's moving window, in memory: one process, one window)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from tool_server.errors import LimitExceeded
+
+
+class RateLimited(LimitExceeded):
+    """The user sent more requests than COACH_IMAGE_RATE_LIMIT allows."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class UserRateLimiter:
+    """`hit(user)` counts one request and raises RateLimited past the limit; "" means no limit."""
+
+    def __init__(self, rate: str) -> None:
+        self.rate = rate
+        self._item: RateLimitItem | None = parse(rate) if rate else None
+        self._storage = MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(self._storage)
+
+    def hit(self, user: str) -> None:
+        if self._item is None:
+            return
+        if self._limiter.hit(self._item, user):
+            return
+        reset = self._limiter.get_window_stats(self._item, user).reset_time
+        wait = max(1, math.ceil(reset - time.time()))
+        raise RateLimited(
+            f"Too many requests for this user (the limit is {self.rate}). Wait {wait} s before the "
+            "next call; do not retry in a loop.",
+            retry_after_s=wait,
+        )
+
+    def forget(self, user: str) -> None:
+        """Drop the user's counters (their data was deleted)."""
+        if self._item is not None:
+            self._limiter.clear(self._item, user)
