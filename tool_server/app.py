@@ -6,12 +6,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from storage import BlobStore, Documents, open_store
+from storage import BlobStore, Documents, open_backend
 from tool_server.faces import FaceAnalyzer
 from tool_server.imaging.decode import DecodeLimits
 from tool_server.providers import ProviderRegistry
 from tool_server.runs import JobRunner, RunStore
 from tool_server.settings import Settings
+from tool_server.timing import TimedBlobStore
 from tool_server.userdata.face_inspection import face_inspector
 from tool_server.userdata.identities import IdentityStore
 from tool_server.userdata.photos import PhotoLibrary
@@ -45,7 +46,9 @@ def build_app(
     settings: Settings, transport: Transport = "stdio", blobs: BlobStore | None = None
 ) -> AppContext:
     """Wire the backends named by `settings` (nothing heavy is imported here)."""
-    blobs = blobs or open_store(settings.resolved_storage_url(), s3_endpoint_url=settings.s3_endpoint_url)
+    blobs = blobs or TimedBlobStore(
+        open_backend(settings.resolved_storage_url(), s3_endpoint_url=settings.s3_endpoint_url)
+    )
     docs = Documents(blobs)
     limits = DecodeLimits(
         max_bytes=settings.max_upload_bytes,

@@ -46,6 +46,7 @@ def _default(ctx: typer.Context) -> None:
 
 
 # Command modules register themselves on import (keep this list sorted).
+from tool_server.cli import bench as _bench  # noqa: E402, F401
 from tool_server.cli import serve as _serve  # noqa: E402, F401
 
 

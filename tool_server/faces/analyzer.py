@@ -73,6 +73,14 @@ class FaceAnalyzer:
         self, settings: FaceSettings | None = None, *, min_face_px: int = quality.MIN_FACE_PX
     ) -> None:
         settings = settings or FaceConfig()
+        # The same settings as a small value, to rebuild this analyzer in a worker process.
+        self.config = FaceConfig(
+            face_crop_margin=settings.face_crop_margin,
+            face_crop_size_px=settings.face_crop_size_px,
+            likeness_threshold=settings.likeness_threshold,
+            yunet_model_path=settings.yunet_model_path,
+            sface_model_path=settings.sface_model_path,
+        )
         self.crop_margin = settings.face_crop_margin
         self.crop_size_px = settings.face_crop_size_px
         self.threshold = settings.likeness_threshold

@@ -17,6 +17,7 @@ from tool_server.mime import sniff_mime
 from tool_server.prompts.identity import render
 from tool_server.providers.base import ImageRequest, ImageResult, ProviderCall, Quality, ReferenceImage
 from tool_server.runs import RunRecorder
+from tool_server.timing import stage
 from tool_server.userdata.models import BodyProfile
 
 Strategy = Literal["direct", "avatar", "generic_swap"]
@@ -84,7 +85,8 @@ async def _call(
 ) -> tuple[ImageResult, bytes]:
     """One provider request; thought images and the result are saved as intermediates."""
     try:
-        result = await job.app.providers.generate_with_fallback(request, job.provider)
+        with stage("provider round trip"):
+            result = await job.app.providers.generate_with_fallback(request, job.provider)
     except Exception as error:
         await job.recorder.add_calls(list(getattr(error, "calls", [])))
         raise

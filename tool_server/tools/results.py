@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from tool_server.app import AppContext
 from tool_server.generation.images import preview_jpeg
+from tool_server.timing import stage
 from tool_server.userdata import keys
 from tool_server.userdata.models import ImageRecord
 
@@ -24,7 +25,12 @@ async def image_blocks(app: AppContext, user: str, image_id: str, title: str) ->
     if record is None:
         return []
     data = await app.blobs.get(record.key)
-    preview = await anyio.to_thread.run_sync(preview_jpeg, data)
+
+    def encode_preview() -> bytes:
+        with stage("preview encoding"):
+            return preview_jpeg(data)
+
+    preview = await anyio.to_thread.run_sync(encode_preview)
     return [
         ImageContent(type="image", data=base64.b64encode(preview).decode(), mime_type="image/jpeg"),
         ResourceLink(
