@@ -11,6 +11,8 @@ from pathlib import Path
 
 from mcp import Client, StdioServerParameters
 
+import tool_server
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -78,6 +80,7 @@ def test_server_json_carries_the_pyproject_version_and_every_setting() -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     manifest = json.loads((ROOT / "server.json").read_text())
     assert manifest["version"] == version
+    assert tool_server.__version__ == version
     assert {p["version"] for p in manifest["packages"]} == {version}
     names = {v["name"] for v in manifest["packages"][0]["environmentVariables"]}
     assert {"COACH_IMAGE_STORAGE_URL", "COACH_IMAGE_USER", "OPENAI_API_KEY", "GEMINI_API_KEY"} <= names
