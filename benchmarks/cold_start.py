@@ -24,7 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def _env(storage: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_IMAGE_")}
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env.update(PYTHONPATH=pythonpath, COACH_IMAGE_STORAGE_URL=str(storage), COACH_IMAGE_USER="bench")
+    env.update(
+        PYTHONPATH=pythonpath,
+        COACH_IMAGE_STORAGE_URL=str(storage),
+        COACH_IMAGE_USER="bench",
+        COACH_IMAGE_LOG_LEVEL="WARNING",  # its start-up line would land in the table's output
+    )
     return env
 
 

@@ -88,9 +88,9 @@ def print_table(rows: list[Row], console: Console | None = None) -> None:
             f"[{style}]{verdict(row)}[/]" if style else verdict(row),
         )
     console.print(table)
-    for number, row in enumerate(rows, start=1):
+    for row in rows:
         if row.detail:
-            console.print(f"{number}. {row.name}: {row.detail}", highlight=False, soft_wrap=True)
+            console.print(f"[{row.item}] {row.name}: {row.detail}", highlight=False, soft_wrap=True)
     info = machine()
     load = info["load_average"]
     console.print(

@@ -91,3 +91,37 @@ def test_server_json_carries_the_pyproject_version_and_every_setting() -> None:
     )
     assert check.returncode == 0, check.stderr
     assert "mcp-name: " + manifest["name"] in (ROOT / "README.md").read_text()
+
+
+def test_without_arguments_it_serves_stdio_without_loading_the_cli_framework(tmp_path: Path) -> None:
+    # What MCP clients spawn on every launch: Typer and Click would add ~0.25 s to each cold start.
+    code = (
+        "import sys; sys.argv = ['coach-image-tools']; from tool_server.__main__ import main; main(); "
+        "print('typer' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=server_env(tmp_path, COACH_IMAGE_LOG_LEVEL="WARNING"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,  # end of input: the stdio server stops
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_without_arguments_a_bad_setting_also_exits_with_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tool_server"],
+        env=server_env(tmp_path, COACH_IMAGE_MAX_ATTEMPTS="many"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "coach-image-tools: bad setting COACH_IMAGE_MAX_ATTEMPTS: "
+        "Input should be a valid integer, unable to parse string as an integer"
+    ]

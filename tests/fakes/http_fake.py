@@ -111,6 +111,11 @@ class InFlight:
             self.now -= 1
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 refuses bursts a real API takes (32 concurrent calls).
+    request_queue_size = 128
+
+
 class FakeHTTPServer:
     """Base of the vendor fakes: subclasses implement `validate()` and `default_reply()`."""
 
@@ -121,7 +126,7 @@ class FakeHTTPServer:
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._server.block_on_close = True
         self._server.daemon_threads = False
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01})

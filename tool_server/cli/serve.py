@@ -9,7 +9,7 @@ import typer
 from tool_server.cli import app, load_cli_settings, logger
 
 if TYPE_CHECKING:
-    from tool_server.settings import Settings
+    pass
 
 
 @app.command()
@@ -30,17 +30,10 @@ def serve(
     if port is not None:
         overrides["port"] = port
     settings = load_cli_settings(**overrides)
-    from tool_server.logs import configure_logging
-    from tool_server.server import create_server
+    from tool_server.launch import start_server
 
     mode: Literal["stdio", "http"] = "http" if transport == "http" else "stdio"
-    try:
-        server = create_server(settings, mode)
-    except Exception as exc:  # a backend that cannot start: one line, no traceback
-        typer.echo(f"coach-image-tools: cannot start: {exc}", err=True)
-        raise typer.Exit(1) from None
-    configure_logging(settings.log_level)
-    logger.info("storage at %s", server_location(settings))
+    server = start_server(settings, mode)
     if mode == "stdio":
         server.run("stdio")
         return
@@ -55,7 +48,3 @@ def serve(
         "HTTP transport on http://%s:%d/mcp (loopback only: no auth yet)", settings.host, settings.port
     )
     server.run("streamable-http", host=settings.host, port=settings.port)
-
-
-def server_location(settings: Settings) -> str:
-    return settings.resolved_storage_url()
