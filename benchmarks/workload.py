@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import json
 import os
@@ -17,6 +18,7 @@ from typing import Any
 from mcp import Client
 
 from tool_server.app import AppContext, build_app
+from tool_server.launch import freeze_startup_heap
 from tool_server.server import create_server
 from tool_server.settings import Settings
 
@@ -84,6 +86,8 @@ def bench_settings(storage: Path, base_url: str, **overrides: Any) -> Settings:
 async def in_process_client(app: AppContext) -> AsyncIterator[Client]:
     """A real MCP client session on the server, in this process (no subprocess, no pipes)."""
     server = create_server(app.settings, app.transport, app=app)
+    gc.collect()  # not timed: so that no garbage of earlier benchmarks is frozen with the rest
+    freeze_startup_heap()  # as the real entry point does after start-up (tool_server.launch)
     async with Client(server, raise_exceptions=True) as client:
         yield client
 

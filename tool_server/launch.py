@@ -9,6 +9,7 @@ through the CLI (`tool_server.cli`), whose `serve` uses the same functions.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
@@ -52,7 +53,18 @@ def start_server(settings: Settings, mode: Literal["stdio", "http"]) -> MCPServe
         fail(f"cannot start: {exc}", 1)
     configure_logging(settings.log_level)
     logger.info("storage at %s", settings.resolved_storage_url())
+    freeze_startup_heap()
     return server
+
+
+def freeze_startup_heap() -> None:
+    """Keep what exists at start (modules, schemas, the app) out of the garbage collector's passes.
+
+    It lives as long as the process, yet every full collection walks all of it while the event
+    loop waits: 0.13 s stalls during 32 concurrent generations (`python -m benchmarks`, item 3).
+    Frozen, a full pass takes a few ms. Called once per server process, after start-up.
+    """
+    gc.freeze()
 
 
 def serve_stdio() -> None:
