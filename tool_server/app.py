@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from storage import BlobStore, Documents, open_store
+from storage import BlobStore, Documents, open_backend
 from tool_server.auth.setup import server_base_url
 from tool_server.auth.signed_urls import UrlSigner, signing_key
 from tool_server.dogs.service import DogAvatarService, alpha_from_capabilities
@@ -17,6 +17,7 @@ from tool_server.quotas import DailyBudget, UserRateLimiter
 from tool_server.redaction import register_secrets
 from tool_server.runs import JobRunner, RunStore
 from tool_server.settings import Settings
+from tool_server.timing import TimedBlobStore
 from tool_server.userdata.face_inspection import face_inspector
 from tool_server.userdata.identities import IdentityStore
 from tool_server.userdata.photos import PhotoLibrary
@@ -73,7 +74,9 @@ def build_app(
 ) -> AppContext:
     """Wire the backends named by `settings` (nothing heavy is imported here)."""
     register_secrets(settings)
-    blobs = blobs or open_store(settings.resolved_storage_url(), s3_endpoint_url=settings.s3_endpoint_url)
+    blobs = blobs or TimedBlobStore(
+        open_backend(settings.resolved_storage_url(), s3_endpoint_url=settings.s3_endpoint_url)
+    )
     docs = Documents(blobs)
     limits = DecodeLimits(
         max_bytes=settings.max_upload_bytes,

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     likeness_threshold: float = Field(0.5, gt=0.0, lt=1.5, description="Largest face distance that passes.")
     yunet_model_path: Path | None = Field(None, description="Optional OpenCV YuNet detector (.onnx).")
     sface_model_path: Path | None = Field(None, description="Optional OpenCV SFace recognizer (.onnx).")
+    face_processes: int = Field(
+        0, ge=0, le=64, description="Worker processes that score likeness (0: one per CPU)."
+    )
 
     # Identity images
     default_candidates: int = Field(2, ge=1, le=4, description="Candidates per generation by default.")

@@ -11,7 +11,6 @@ import sys
 from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from tool_server.settings import Settings
@@ -26,15 +25,9 @@ logger = logging.getLogger("tool_server")
 
 def load_cli_settings(**overrides: object) -> Settings:
     """Load settings or exit 2 with one clear line (no traceback)."""
-    from tool_server.settings import load_settings
+    from tool_server.launch import load_settings_or_exit
 
-    try:
-        return load_settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "COACH_IMAGE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        typer.echo(f"coach-image-tools: bad setting {name}: {first['msg']}", err=True)
-        raise typer.Exit(2) from None
+    return load_settings_or_exit(**overrides)
 
 
 @app.callback(invoke_without_command=True)
@@ -47,6 +40,7 @@ def _default(ctx: typer.Context) -> None:
 
 # Command modules register themselves on import (keep this list sorted).
 from tool_server.cli import avatar as _avatar  # noqa: E402, F401
+from tool_server.cli import bench as _bench  # noqa: E402, F401
 from tool_server.cli import demo as _demo  # noqa: E402, F401
 from tool_server.cli import dog as _dog  # noqa: E402, F401
 from tool_server.cli import evaluate as _evaluate  # noqa: E402, F401

@@ -30,21 +30,14 @@ def serve(
     if port is not None:
         overrides["port"] = port
     settings = load_cli_settings(**overrides)
-    from tool_server.logs import configure_logging
-    from tool_server.server import create_server
+    from tool_server.launch import start_server
 
     mode: Literal["stdio", "http"] = "http" if transport == "http" else "stdio"
     problem = exposure_problem(settings) if mode == "http" else None
     if problem:
         typer.echo(f"coach-image-tools: refusing to start: {problem}", err=True)
         raise typer.Exit(2)
-    try:
-        server = create_server(settings, mode)
-    except Exception as exc:  # a backend that cannot start: one line, no traceback
-        typer.echo(f"coach-image-tools: cannot start: {exc}", err=True)
-        raise typer.Exit(1) from None
-    configure_logging(settings.log_level)
-    logger.info("storage at %s", server_location(settings))
+    server = start_server(settings, mode)
     if mode == "stdio":
         server.run("stdio")
         return
@@ -73,7 +66,3 @@ def exposure_problem(settings: Settings) -> str | None:
         "configured, so anyone could read every user's photos. Set COACH_IMAGE_JWT_SECRET (HS256) or "
         "COACH_IMAGE_JWKS_URL (RS256) to require bearer tokens, or bind to 127.0.0.1."
     )
-
-
-def server_location(settings: Settings) -> str:
-    return settings.resolved_storage_url()

@@ -10,7 +10,6 @@ Importing this package is cheap: dlib and OpenCV load on first use, in the calli
 
 from tool_server.faces.analyzer import FaceAnalyzer, FaceConfig, FaceSettings
 from tool_server.faces.errors import FaceModelsMissing, FaceNotFound
-from tool_server.faces.likeness import aggregate_distance, score_from_distance
 from tool_server.faces.records import (
     CropBox,
     CropSpec,
@@ -39,3 +38,12 @@ __all__ = [
     "aggregate_distance",
     "score_from_distance",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The likeness helpers need numpy: imported on first use, not when the server starts.
+    if name in ("aggregate_distance", "score_from_distance"):
+        from tool_server.faces import likeness
+
+        return getattr(likeness, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

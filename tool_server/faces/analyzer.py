@@ -10,19 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 from PIL import Image
 
 from tool_server.errors import ConfigError
-from tool_server.faces import crop as cropping
-from tool_server.faces import likeness as likeness_
-from tool_server.faces import models, quality
-from tool_server.faces.backend_dlib import DlibBackend
-from tool_server.faces.detect import FaceBackend, find_faces
-from tool_server.faces.pixels import decode, encode_png, to_rgb
 from tool_server.faces.records import CropSpec, FaceBox, Likeness, ReferenceAnalysis, ReferenceSummary
+
+if TYPE_CHECKING:
+    from tool_server.faces.detect import FaceBackend
+
+# numpy, dlib and the helpers below are imported where they are used: the server imports this
+# module at start and must answer tools/list fast (numpy alone is about 0.2 s).
 
 
 class FaceSettings(Protocol):
@@ -55,6 +54,8 @@ def make_backend(settings: FaceSettings) -> FaceBackend:
     """dlib by default; YuNet + SFace when both model paths are set (and exist)."""
     yunet, sface = settings.yunet_model_path, settings.sface_model_path
     if yunet is None and sface is None:
+        from tool_server.faces.backend_dlib import DlibBackend
+
         return DlibBackend()
     if yunet is None or sface is None:
         raise ConfigError(
@@ -69,15 +70,30 @@ def make_backend(settings: FaceSettings) -> FaceBackend:
 class FaceAnalyzer:
     """Face detection, quality gate, face crops, embeddings, likeness and the offline swap."""
 
-    def __init__(
-        self, settings: FaceSettings | None = None, *, min_face_px: int = quality.MIN_FACE_PX
-    ) -> None:
+    def __init__(self, settings: FaceSettings | None = None, *, min_face_px: int | None = None) -> None:
         settings = settings or FaceConfig()
+        # The same settings as a small value, to rebuild this analyzer in a worker process.
+        self.config = FaceConfig(
+            face_crop_margin=settings.face_crop_margin,
+            face_crop_size_px=settings.face_crop_size_px,
+            likeness_threshold=settings.likeness_threshold,
+            yunet_model_path=settings.yunet_model_path,
+            sface_model_path=settings.sface_model_path,
+        )
         self.crop_margin = settings.face_crop_margin
         self.crop_size_px = settings.face_crop_size_px
         self.threshold = settings.likeness_threshold
-        self.min_face_px = min_face_px
-        self.backend = make_backend(settings)
+        self.min_face_px = min_face_px  # None: quality.MIN_FACE_PX
+        # The OpenCV models are opt-in: build them now so a bad path fails at start. The default
+        # dlib backend is built on first use (its import pulls in numpy and dlib).
+        default = settings.yunet_model_path is None and settings.sface_model_path is None
+        self._backend: FaceBackend | None = None if default else make_backend(settings)
+
+    @property
+    def backend(self) -> FaceBackend:
+        if self._backend is None:
+            self._backend = make_backend(self.config)
+        return self._backend
 
     @property
     def embedding_model(self) -> str:
@@ -91,6 +107,13 @@ class FaceAnalyzer:
         `InvalidInput` if it reaches outside the photo. The embedding is None when the verdict is
         reject: such a photo must not become a likeness reference.
         """
+        import numpy as np
+
+        from tool_server.faces import crop as cropping
+        from tool_server.faces import quality
+        from tool_server.faces.detect import find_faces
+        from tool_server.faces.pixels import to_rgb
+
         full = to_rgb(image)
         height, width = full.shape[:2]
         rgb, box = full, None
@@ -98,7 +121,8 @@ class FaceAnalyzer:
             box = cropping.check_crop(crop, width, height)
             rgb = np.ascontiguousarray(full[box.y : box.y + box.size, box.x : box.x + box.size])
         faces = find_faces(self.backend, rgb)
-        report = quality.assess(rgb, faces, self.backend.nose_depth, min_face_px=self.min_face_px)
+        min_face_px = quality.MIN_FACE_PX if self.min_face_px is None else self.min_face_px
+        report = quality.assess(rgb, faces, self.backend.nose_depth, min_face_px=min_face_px)
         embedding = None
         if faces and report.verdict != "reject":
             embedding = [round(float(v), 6) for v in self.backend.embed(rgb, faces[0])]
@@ -116,6 +140,9 @@ class FaceAnalyzer:
 
     def embedding_of(self, image: Image.Image) -> list[float] | None:
         """The embedding of the image's main face, or None without a face."""
+        from tool_server.faces.detect import find_faces
+        from tool_server.faces.pixels import to_rgb
+
         rgb = to_rgb(image)
         faces = find_faces(self.backend, rgb)
         if not faces:
@@ -124,6 +151,9 @@ class FaceAnalyzer:
 
     def main_face_box(self, image: Image.Image) -> FaceBox | None:
         """The box of the image's main face (the largest confident one), or None."""
+        from tool_server.faces.detect import find_faces
+        from tool_server.faces.pixels import to_rgb
+
         rgb = to_rgb(image)
         faces = find_faces(self.backend, rgb)
         return faces[0].box(rgb.shape[1], rgb.shape[0]) if faces else None
@@ -134,6 +164,10 @@ class FaceAnalyzer:
         An image without a face gives `face_found=False, passed=False`, never an exception; an
         empty reference list raises `PreconditionMissing`.
         """
+        from tool_server.faces import likeness as likeness_
+        from tool_server.faces.detect import find_faces
+        from tool_server.faces.pixels import to_rgb
+
         vectors = likeness_.reference_vectors(references)
         rgb = to_rgb(image)
         faces = find_faces(self.backend, rgb)
@@ -150,12 +184,14 @@ class FaceAnalyzer:
 
         Raises `FaceNotFound` when either image has no face.
         """
+        from tool_server.faces.pixels import to_rgb
         from tool_server.faces.swap import swap_faces
 
         return Image.fromarray(swap_faces(to_rgb(source), to_rgb(target)))
 
     def swap_bytes(self, source: bytes, target: bytes) -> bytes:
         """`swap` on encoded images (source face image, target image); returns PNG bytes."""
+        from tool_server.faces.pixels import decode, encode_png, to_rgb
         from tool_server.faces.swap import swap_faces
 
         result = swap_faces(to_rgb(decode(source, "source")), to_rgb(decode(target, "target")))
@@ -163,6 +199,9 @@ class FaceAnalyzer:
 
     def warm_up(self, *, swap: bool = False) -> None:
         """Load the models now rather than on first use (the 68-point model only with `swap`)."""
+        from tool_server.faces import models
+        from tool_server.faces.backend_dlib import DlibBackend
+
         self.backend.warm_up()
         if swap:
             DlibBackend().warm_up()

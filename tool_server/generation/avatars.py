@@ -144,7 +144,7 @@ async def _round(
                 render("avatar_headshot"), refs.for_edit(), headshot_size, "headshot"
             )
             await progress(f"scoring headshot {index} of {options.candidates}")
-            likeness = await score_likeness(app.faces, headshot, refs.embeddings)
+            likeness = await score_likeness(app.faces, headshot, refs.embeddings, app.settings.face_processes)
             candidate = _candidate(attempt, index, headshot, likeness, [headshot_result])
             if likeness.passed:
                 await progress(f"full body {index} of {options.candidates}")
@@ -153,7 +153,9 @@ async def _round(
                     render("avatar_fullbody"), (reference,), fullbody_size, "fullbody"
                 )
                 candidate.fullbody = fullbody
-                candidate.fullbody_likeness = await score_likeness(app.faces, fullbody, refs.embeddings)
+                candidate.fullbody_likeness = await score_likeness(
+                    app.faces, fullbody, refs.embeddings, app.settings.face_processes
+                )
                 candidate.cost_usd = round(candidate.cost_usd + fullbody_result.cost_usd, 6)
         except (ToolServerError, StorageError) as error:
             errors.append(error)

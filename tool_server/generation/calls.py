@@ -8,6 +8,7 @@ from tool_server.app import AppContext
 from tool_server.providers.base import ImageRequest, ImageResult
 from tool_server.providers.recording import calls_of
 from tool_server.runs import RunRecorder
+from tool_server.timing import stage
 
 Progress = Callable[[str], Awaitable[None]]
 """Reports one stage of a run to the client (a progress notification)."""
@@ -27,7 +28,8 @@ async def call_provider(
 ) -> tuple[ImageResult, bytes]:
     """Generate with the registry's fallback; steps: `thought_{label}_{k}`, then `{step_name}_{label}`."""
     try:
-        result = await app.providers.generate_with_fallback(request, provider)
+        with stage("provider round trip"):
+            result = await app.providers.generate_with_fallback(request, provider)
     except Exception as error:
         await recorder.add_calls(calls_of(error))
         raise

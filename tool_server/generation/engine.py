@@ -255,7 +255,9 @@ async def _attempt(
             errors.append(error)
             return
         await progress(f"scoring candidate {index} of {total}")
-        likeness = await score_likeness(app.faces, candidate.data, plan.refs.embeddings)
+        likeness = await score_likeness(
+            app.faces, candidate.data, plan.refs.embeddings, app.settings.face_processes
+        )
         step_index = recorder.record.steps[-1].index if recorder.record.steps else None
         last = next(
             (

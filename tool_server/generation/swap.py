@@ -95,7 +95,7 @@ async def swap_face(
         offline = dataclasses.replace(request, model=None, quality="auto")
         result, data = await _swap(app, recorder, offline, "offline", "offline")
     await progress("scoring")
-    likeness = await score_likeness(app.faces, data, refs.embeddings)
+    likeness = await score_likeness(app.faces, data, refs.embeddings, app.settings.face_processes)
     await progress("saving")
     record = await save_image(
         app,

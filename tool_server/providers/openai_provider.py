@@ -8,7 +8,9 @@ hash of the acting user, never the id itself. The SDK's retries are off: `retry.
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,18 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def shared_tls_context() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA store holds the GIL for tens of ms.
+
+    Built per call, 32 concurrent generations stalled the event loop for about 0.4 s
+    (`python -m benchmarks`, item 3), even from worker threads. An SSLContext is safe to share.
+    """
+    import httpx2
+
+    return httpx2.create_ssl_context()
 
 
 @dataclass
@@ -118,13 +132,14 @@ class OpenAIProvider(HostedProvider):
         )
 
     def _client(self, api_key: str) -> Any:
-        from openai import AsyncOpenAI
+        from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
         return AsyncOpenAI(
             api_key=api_key,
             base_url=self._settings.openai_base_url or None,
             max_retries=0,
             timeout=self._policy.timeout_s,
+            http_client=DefaultAsyncHttpxClient(verify=shared_tls_context()),
         )
 
     async def _attempt(

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from tool_server.app import AppContext
 from tool_server.generation.images import preview_jpeg
+from tool_server.timing import stage
 from tool_server.userdata import keys
 from tool_server.userdata.models import ImageRecord
 
@@ -24,9 +25,14 @@ async def image_blocks(app: AppContext, user: str, image_id: str, title: str) ->
     if record is None:
         return []
     data = await app.blobs.get(record.key)
+
+    def encode_preview() -> bytes:
+        with stage("preview encoding"):
+            return preview_jpeg(data)
+
     description = f"Full-size image, {record.width}x{record.height}."
     return preview_blocks(
-        await anyio.to_thread.run_sync(preview_jpeg, data),
+        await anyio.to_thread.run_sync(encode_preview),
         uri=f"coach://images/{image_id}",
         name=record.name or image_id,
         title=title,
