@@ -54,6 +54,20 @@ class UrlSigner:
         expires = int(self._clock()) + expires_in
         return f"{self._base_url}{FILES_PATH}{quote(key)}?exp={expires}&sig={self._signature(key, expires)}"
 
+    def page_url(self, path: str, user: str, expires_in: int) -> str:
+        """A link to one of `user`'s pages (the gallery) that a browser can open without a token."""
+        expires = int(self._clock()) + expires_in
+        signature = self._signature(f"page:{user}:{path}", expires)
+        return f"{self._base_url}{path}?u={quote(user)}&exp={expires}&sig={signature}"
+
+    def page_user(
+        self, path: str, user: str | None, expires: str | None, signature: str | None
+    ) -> str | None:
+        """The user a signed page link was issued for, or None when it is not valid for `path` now."""
+        if not user or not self.verify(f"page:{user}:{path}", expires, signature):
+            return None
+        return user
+
     def verify(self, key: str, expires: str | None, signature: str | None) -> bool:
         """True when the signature matches the key and expiry, and the link has not expired."""
         if not expires or not signature or not expires.isdigit() or len(expires) > 12:

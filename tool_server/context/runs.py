@@ -30,4 +30,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         document = record.model_dump(mode="json", exclude={"owner_pid", "owner_host"})
         for step in document["steps"]:
             step["url"] = await app.url_for(step["key"])
+        if app.url_signer is not None:  # HTTP: a page a browser can open without the bearer token
+            path = f"/gallery/runs/{run_id}"
+            document["gallery_url"] = app.url_signer.page_url(path, user, app.settings.url_expiry_s)
         return document

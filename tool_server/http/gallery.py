@@ -11,6 +11,7 @@ import html
 from typing import Any
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -45,22 +46,37 @@ def register(server: Any, app: AppContext) -> None:
 
         return link
 
+    def page_link(user: str, signed: bool) -> Any:
+        """Links between pages: signed again when the page itself was opened by a signed link."""
+
+        def link(path: str) -> str:
+            if signed and app.url_signer is not None:
+                return app.url_signer.page_url(path, user, app.settings.url_expiry_s)
+            return path
+
+        return link
+
     @server.custom_route("/gallery/me", methods=["GET"])
     async def gallery_me(request: Request) -> Response:
-        user = request_user(app, request)
-        view = await user_view(app, user, linker(user), run_link=lambda run_id: f"/gallery/runs/{run_id}")
+        user, signed = page_user(app, request)
+        link = page_link(user, signed)
+        view = await user_view(
+            app, user, linker(user), run_link=lambda run_id: link(f"/gallery/runs/{run_id}")
+        )
         return HTMLResponse(render_user(view), headers=PAGE_HEADERS)
 
     @server.custom_route("/gallery/runs/{run_id}", methods=["GET"])
     async def gallery_run(request: Request) -> Response:
-        user = request_user(app, request)
+        user, signed = page_user(app, request)
         try:
             view = await run_view(app, user, request.path_params["run_id"], linker(user))
         except NotFound as exc:
             return _error_page(404, str(exc))
         except InvalidInput as exc:
             return _error_page(400, str(exc))
-        return HTMLResponse(render_run(view, back_href="/gallery/me"), headers=PAGE_HEADERS)
+        return HTMLResponse(
+            render_run(view, back_href=page_link(user, signed)("/gallery/me")), headers=PAGE_HEADERS
+        )
 
     @server.custom_route("/gallery/images/{path:path}", methods=["GET"])
     async def gallery_image(request: Request) -> Response:
@@ -77,6 +93,21 @@ def register(server: Any, app: AppContext) -> None:
             media_type=sniff_mime(data) or "application/octet-stream",
             headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
         )
+
+
+def page_user(app: AppContext, request: Request) -> tuple[str, bool]:
+    """(user, opened by a signed link): a valid signed page link, else the bearer token's user.
+
+    Browsers follow links without the coach's bearer token, so the server hands out signed,
+    expiring page links (`gallery_url` in the run resource); the signature names the user.
+    """
+    query = request.query_params
+    if app.url_signer is not None and "sig" in query:
+        user = app.url_signer.page_user(request.url.path, query.get("u"), query.get("exp"), query.get("sig"))
+        if user is None:
+            raise HTTPException(403, "This gallery link is invalid or has expired. Ask for a fresh one.")
+        return user, True
+    return request_user(app, request), False
 
 
 def _error_page(status: int, message: str) -> HTMLResponse:

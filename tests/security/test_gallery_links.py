@@ -1,0 +1,35 @@
+"""The gallery behind auth: browsers open it through signed page links, never without one."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import httpx2
+
+from tests.security.conftest import ServeFor, mcp_client, mint, seed_user
+
+
+async def test_a_signed_gallery_link_opens_the_run_page_without_a_token_and_only_as_issued(
+    serve: ServeFor,
+) -> None:
+    with serve() as server:
+        ids = await seed_user(server, "gina")
+        async with mcp_client(server, mint("gina")) as client:
+            record = json.loads((await client.read_resource(f"coach://runs/{ids['run']}")).contents[0].text)  # type: ignore[union-attr]
+        link = record["gallery_url"]
+        async with httpx2.AsyncClient() as browser:  # no Authorization header, like a browser
+            page = await browser.get(link)
+            images = [html.unescape(src) for src in re.findall(r'<img src="([^"]+)"', page.text)]
+            loaded = [(await browser.get(src)).status_code for src in images]
+            back = html.unescape(re.findall(r'href="([^"]*/gallery/me[^"]*)"', page.text)[0])
+            me = await browser.get(back if back.startswith("http") else server.url + back)
+            tampered = await browser.get(link.replace("u=gina", "u=mallory"))
+            other_run = await browser.get(link.replace(ids["run"], "run_0000000000nothere00"))
+            bare = await browser.get(f"{server.url}/gallery/runs/{ids['run']}")
+    assert page.status_code == 200 and "likeness" in page.text.lower()
+    assert images and set(loaded) == {200}
+    assert me.status_code == 200 and "Speaker" in me.text
+    assert tampered.status_code == 403 and other_run.status_code == 403
+    assert bare.status_code == 401
