@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import httpx2
@@ -65,6 +66,8 @@ async def test_the_seeds_request_gets_the_seeds_response_and_a_second_one_is_cac
     async with serving(http_app) as client:
         first = await client.post(PATH, json={"job": "support", "size": "1024x1024", "regenerate": False})
         second = await client.post(PATH, json={"job": "support"})
+        link = urlsplit(first.json()["image_url"])
+        served = await client.get(f"{link.path}?{link.query}")  # the signed link, on this test's port
 
     assert first.status_code == 200, first.text
     body = first.json()
@@ -75,11 +78,14 @@ async def test_the_seeds_request_gets_the_seeds_response_and_a_second_one_is_cac
         "transparent",
         False,
     )
-    assert body["image_url"] == await http_app.url_for(body["image_key"])
+    # A signed link expires, so two links made a second apart differ only in exp and sig.
+    expected = await http_app.url_for(body["image_key"])
+    assert body["image_url"].split("?")[0] == expected.split("?")[0]
     assert (body["needs_review"], body["cost_usd"], body["placeholder"]) == (False, 0.0, True)
     assert {check["name"] for check in body["validation"]} >= {"transparency", "monoline_style", "centred"}
     assert second.json()["cached"] is True
-    assert second.json()["image_url"] == body["image_url"]
+    assert second.json()["image_url"].split("?")[0] == body["image_url"].split("?")[0]
+    assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
 
 
 async def test_the_route_and_the_tool_share_one_service_and_one_cache(http_app: AppContext) -> None:
