@@ -160,9 +160,26 @@ async def test_face_swap_hands_source_and_target_to_the_injected_swapper() -> No
         scene(task="face_swap", references=(target, face), output_format="jpeg")
     )
 
-    assert seen == [(face.data, target.data)]
+    ((source, sent_target),) = seen
+    assert source == face.data
+    # A small target is enlarged to the requested size (1024x1024 here), as a hosted answer would be.
+    assert Image.open(io.BytesIO(sent_target)).size == (1024, 1024)
     assert result.images[0].mime_type == "image/jpeg" and sniff_mime(result.images[0].data) == "image/jpeg"
     assert result.calls[0].operation == "offline.face_swap"
+
+
+async def test_face_swap_leaves_a_large_enough_target_as_it_is() -> None:
+    seen: list[bytes] = []
+
+    def swapper(source: bytes, target: bytes) -> bytes:
+        seen.append(target)
+        return target
+
+    target = ReferenceImage(image_bytes("png", (1024, 1024)), "image/png", "target.png")
+    await OfflineProvider(face_swapper=swapper).generate(
+        scene(task="face_swap", references=(target, reference("png")), size="1024x1024")
+    )
+    assert seen == [target.data]
 
 
 async def test_face_swap_without_the_faces_module_is_unavailable() -> None:

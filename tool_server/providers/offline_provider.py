@@ -20,7 +20,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from PIL import UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from tool_server.errors import InvalidInput, ProviderUnavailable, ToolServerError
 from tool_server.mime import sniff_mime
@@ -148,11 +148,28 @@ class OfflineProvider:
     def _swap(self, request: ImageRequest) -> list[GeneratedImage]:
         assert self.face_swapper is not None
         target, source = request.references[0].data, request.references[1].data
+        target = _at_requested_size(target, request.size)
         swapped = self.face_swapper(source, target)
         wanted = _MIME[request.output_format]
         if sniff_mime(swapped) != wanted:
             swapped = encode(open_image(swapped), request.output_format)
         return [GeneratedImage(swapped, wanted) for _ in range(request.n)]
+
+
+def _at_requested_size(target: bytes, size: str) -> bytes:
+    """A small target enlarged to fit the requested size, as a hosted model's answer would be.
+
+    The swapped face is then drawn at that resolution instead of being squeezed into a small one.
+    """
+    wanted = parse_size(size)
+    if wanted is None:
+        return target
+    image = open_image(target)
+    scale = min(wanted[0] / image.width, wanted[1] / image.height)
+    if scale <= 1.0:
+        return target
+    width, height = round(image.width * scale), round(image.height * scale)
+    return encode(image.resize((width, height), Image.Resampling.LANCZOS), "png")
 
 
 def _digest(request: ImageRequest) -> str:
