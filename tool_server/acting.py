@@ -5,7 +5,7 @@ from __future__ import annotations
 from mcp.server.auth.middleware.auth_context import get_access_token
 
 from tool_server.app import AppContext
-from tool_server.auth.tokens import user_for_subject
+from tool_server.auth.subjects import user_for_subject
 from tool_server.errors import NotAuthorized
 from tool_server.logs import bind_user
 

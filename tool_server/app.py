@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 from storage import BlobStore, Documents, open_backend
-from tool_server.auth.setup import server_base_url
-from tool_server.auth.signed_urls import UrlSigner, signing_key
-from tool_server.dogs.service import DogAvatarService, alpha_from_capabilities
 from tool_server.faces import FaceAnalyzer
 from tool_server.imaging.decode import DecodeLimits
 from tool_server.providers import ProviderRegistry
@@ -22,6 +20,10 @@ from tool_server.userdata.face_inspection import face_inspector
 from tool_server.userdata.identities import IdentityStore
 from tool_server.userdata.photos import PhotoLibrary
 from tool_server.userdata.profiles import ProfileStore
+
+if TYPE_CHECKING:
+    from tool_server.auth.signed_urls import UrlSigner
+    from tool_server.dogs.service import DogAvatarService
 
 Transport = Literal["stdio", "http"]
 logger = logging.getLogger(__name__)
@@ -44,14 +46,18 @@ class AppContext:
     budget: DailyBudget
     # Signs /files/ links for local storage on the HTTP transport (None: stdio).
     url_signer: UrlSigner | None = None
-    dogs: DogAvatarService = field(init=False)
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        # One dog service per process, so the tool, the HTTP route and the CLI share its single flight.
-        # Providers and URLs are looked up on each call: both may be replaced after construction
-        # (a registry in tests; signed HTTP URLs on the HTTP transport).
-        self.dogs = DogAvatarService(
+    @cached_property
+    def dogs(self) -> DogAvatarService:
+        """One dog service per app, so the tool, the HTTP route and the CLI share its single flight.
+
+        Built on first use (its imagery code is not needed to start). Providers and URLs are looked
+        up on each call: both may be replaced after construction (a registry in tests).
+        """
+        from tool_server.dogs.service import DogAvatarService, alpha_from_capabilities
+
+        return DogAvatarService(
             self.blobs,
             lambda name: self.providers.guarded(name),
             self.settings,
@@ -88,7 +94,12 @@ def build_app(
     providers = ProviderRegistry(settings, face_swapper=faces.swap_bytes)
     budget = DailyBudget(runs, docs, settings.daily_budget_usd)
     providers.spend_guard = budget
-    signer = UrlSigner(signing_key(settings), server_base_url(settings)) if transport == "http" else None
+    signer = None
+    if transport == "http":
+        from tool_server.auth.setup import server_base_url
+        from tool_server.auth.signed_urls import UrlSigner, signing_key
+
+        signer = UrlSigner(signing_key(settings), server_base_url(settings))
     return AppContext(
         settings=settings,
         transport=transport,

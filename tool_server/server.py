@@ -12,7 +12,6 @@ from mcp.server.mcpserver import MCPServer
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
 from tool_server.auth.guard import RequestGuard
-from tool_server.auth.setup import auth_for
 from tool_server.context import dog_images, library, runs, user
 from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
@@ -55,7 +54,11 @@ def create_server(
 
     guard = RequestGuard(app)
     # Bearer-token auth exists only on HTTP; stdio acts for COACH_IMAGE_USER.
-    auth = auth_for(settings) if transport == "http" else None
+    auth = None
+    if transport == "http":
+        from tool_server.auth.setup import auth_for  # PyJWT and cryptography: HTTP only
+
+        auth = auth_for(settings)
     server: MCPServer[Any] = MCPServer(
         "coach-image-tools",
         title="Coach image tools",

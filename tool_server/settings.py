@@ -6,6 +6,7 @@ who already has them set needs nothing more.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +27,9 @@ def default_storage_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("coach-image-tools", appauthor=False) / "data"
+
+
+_SIMPLE_RATE = re.compile(r"^\s*\d+\s*(/|per)\s*(second|minute|hour|day)\s*$")
 
 
 class Settings(BaseSettings):
@@ -160,7 +164,8 @@ class Settings(BaseSettings):
     @field_validator("rate_limit")
     @classmethod
     def _rate_limit_syntax(cls, value: str) -> str:
-        if value.strip():
+        # The common form is checked without importing `limits` (start-up time); others go to its parser.
+        if value.strip() and not _SIMPLE_RATE.match(value):
             from limits import parse
 
             try:

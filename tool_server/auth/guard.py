@@ -20,7 +20,7 @@ from mcp.types import INVALID_REQUEST, CallToolResult, TextContent
 
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
-from tool_server.auth.tokens import READ_SCOPE, WRITE_SCOPE
+from tool_server.auth.subjects import READ_SCOPE, WRITE_SCOPE
 from tool_server.errors import ToolServerError
 
 logger = logging.getLogger(__name__)

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from typing import Any
 
 import anyio.to_thread
 import jwt
 from mcp.server.auth.provider import AccessToken
 
+from tool_server.auth.subjects import READ_SCOPE, WRITE_SCOPE, user_for_subject
+
 logger = logging.getLogger(__name__)
 
-READ_SCOPE = "images:read"
-WRITE_SCOPE = "images:write"
-
-_STORAGE_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
-
-
-def user_for_subject(subject: str) -> str:
-    """The acting user id (a storage key segment) for a token's `sub`.
-
-    A subject that is already a safe key segment is used as it is; any other (e.g. `auth0|123`)
-    becomes `sub-` + a SHA-256 prefix, stable across tokens and unable to escape the user's prefix.
-    """
-    if _STORAGE_SAFE.match(subject) and ".." not in subject:
-        return subject
-    return "sub-" + hashlib.sha256(subject.encode("utf-8")).hexdigest()[:40]
+__all__ = ["READ_SCOPE", "WRITE_SCOPE", "JwtVerifier", "user_for_subject"]
 
 
 class JwtVerifier:

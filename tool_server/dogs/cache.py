@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from storage import BlobStore, Documents, check_key
-from tool_server.dogs.validation import ValidationCheck
+from tool_server.dogs.checks import ValidationCheck
 
 AvatarBackground = Literal["transparent", "white"]
 

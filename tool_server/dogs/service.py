@@ -19,22 +19,15 @@ from typing import cast, get_args
 
 import anyio.to_thread
 from PIL import Image
-from pydantic import BaseModel, Field
 
 from storage import BlobStore
 from tool_server import metrics
-from tool_server.dogs.background_removal import remove_white_background
 from tool_server.dogs.base_image import base_image_hash, load_base_image
 from tool_server.dogs.cache import AvatarBackground, DogAvatarRecord, DogCacheKey, read_record, write_avatar
+from tool_server.dogs.checks import ValidationReport
 from tool_server.dogs.jobs import resolve_job
+from tool_server.dogs.results import DogAvatarResult
 from tool_server.dogs.singleflight import SingleFlight
-from tool_server.dogs.validation import (
-    ValidationCheck,
-    ValidationReport,
-    decode_rgba,
-    encode_png,
-    validate_pixels,
-)
 from tool_server.errors import InvalidInput, ProviderError, ToolServerError
 from tool_server.mime import sniff_mime
 from tool_server.prompts.dog import PROMPT_VERSION, build_dog_prompt
@@ -51,27 +44,6 @@ UrlMaker = Callable[[str], Awaitable[str]]
 BASE_IMAGE_NAME = "dog_base.png"
 _SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
 MIN_SIDE, MAX_SIDE = 256, 3840
-
-
-class DogAvatarResult(BaseModel):
-    """The seed's response fields, plus how the image validated and what this call cost."""
-
-    job: str
-    size: str
-    background: AvatarBackground
-    image_url: str
-    cached: bool = Field(description="True when served from the cache without a provider call.")
-    prompt_version: str
-    model: str
-    needs_review: bool = Field(
-        description="Validation failed twice: the image is stored but should be looked at."
-    )
-    validation: list[ValidationCheck]
-    failed_checks: list[str]
-    cost_usd: float = Field(description="Spent by this call: 0 for a cache hit.")
-    provider: str
-    image_key: str
-    attempts: int = Field(description="Provider calls that made the image (1, or 2 after a retry).")
 
 
 @dataclass(frozen=True)
@@ -275,6 +247,10 @@ def _prepare(data: bytes, has_alpha_output: bool) -> tuple[bytes, ValidationRepo
 
     Returns the PNG to store (the provider's own bytes when they already are a PNG) and the report.
     """
+    # numpy loads here, on first use, not when the server starts (cold start: `python -m benchmarks`).
+    from tool_server.dogs.background_removal import remove_white_background
+    from tool_server.dogs.validation import decode_rgba, encode_png, validate_pixels
+
     try:
         decoded = decode_rgba(data)
     except ValueError as exc:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
-from pydantic import BaseModel
+
+from tool_server.dogs.checks import ValidationCheck, ValidationReport
 
 Pixels = npt.NDArray[np.uint8]  # (height, width, 4) RGBA
 Packed = npt.NDArray[np.uint32]  # one RGBA pixel per little-endian uint32: alpha is the top byte
@@ -42,32 +43,6 @@ MIN_INK_SHARE = 0.002
 MAX_CENTROID_OFFSET = 0.15
 MAX_EDGES_TOUCHED = 1
 EDGE_BAND = 0.01  # share of the side within which the drawing "touches" an edge
-
-
-class ValidationCheck(BaseModel):
-    """One named check: what was measured, the limit, whether it passed, and a sentence about it."""
-
-    name: str
-    passed: bool
-    value: float
-    threshold: float
-    message: str
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    checks: tuple[ValidationCheck, ...]
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
-
-    @property
-    def failed(self) -> list[str]:
-        return [check.name for check in self.checks if not check.passed]
-
-    def check(self, name: str) -> ValidationCheck:
-        return next(check for check in self.checks if check.name == name)
 
 
 @dataclass(frozen=True)

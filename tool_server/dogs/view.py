@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from tool_server.dogs.cache import resource_uri
-from tool_server.dogs.service import DogAvatarResult
+from tool_server.dogs.results import DogAvatarResult
 
 OFFLINE_PROVIDER = "offline"
 

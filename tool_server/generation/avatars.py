@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 
@@ -22,6 +22,7 @@ from tool_server.generation.calls import Progress, call_provider
 from tool_server.generation.images import as_png, delete_images, save_image
 from tool_server.generation.references import UserReferences
 from tool_server.generation.scoring import score_likeness
+from tool_server.generation.sizes import SIZES, ImageSize
 from tool_server.ids import new_id
 from tool_server.mime import sniff_mime
 from tool_server.prompts.identity import render
@@ -29,10 +30,6 @@ from tool_server.providers.base import ImageRequest, ImageResult, ReferenceImage
 from tool_server.runs import RunRecorder
 from tool_server.userdata import keys
 from tool_server.userdata.models import AvatarEntry, AvatarIndex, ImageRecord
-
-ImageSize = Literal["1K", "2K"]
-# (headshot, full body): square for the face, portrait for the whole person.
-SIZES: dict[ImageSize, tuple[str, str]] = {"1K": ("1024x1024", "1024x1536"), "2K": ("2048x2048", "1360x2048")}
 
 
 @dataclass(frozen=True)

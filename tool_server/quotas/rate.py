@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import time
-
-from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from tool_server.errors import LimitExceeded
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.strategies import MovingWindowRateLimiter
 
 
 class RateLimited(LimitExceeded):
@@ -24,10 +26,21 @@ class UserRateLimiter:
     """`hit(user)` counts one request and raises RateLimited past the limit; "" means no limit."""
 
     def __init__(self, rate: str) -> None:
-        self.rate = rate
-        self._item: RateLimitItem | None = parse(rate) if rate else None
-        self._storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(self._storage)
+        self.rate = rate  # syntax checked by Settings
+
+    @cached_property
+    def _item(self) -> RateLimitItem | None:
+        from limits import parse
+
+        return parse(self.rate) if self.rate else None
+
+    @cached_property
+    def _limiter(self) -> MovingWindowRateLimiter:
+        # Built on first use: only authenticated HTTP requests are limited (stdio never loads it).
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        return MovingWindowRateLimiter(MemoryStorage())
 
     def hit(self, user: str) -> None:
         if self._item is None:

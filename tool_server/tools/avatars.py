@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.errors import NotFound, PreconditionMissing
-from tool_server.generation.avatars import AvatarOptions, ImageSize, make_avatars
 from tool_server.generation.references import load_references
+from tool_server.generation.sizes import ImageSize
 from tool_server.ids import check_id
 from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.runs import RunRecord
@@ -159,6 +159,8 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         takes long (then call get_run). Next: show the user, then approve_avatar(avatar_id); after
         that generate_identity_image can use strategy avatar.
         """
+        from tool_server.generation.avatars import AvatarOptions, make_avatars  # loaded on first use
+
         user = acting_user(app)
         count = candidates or min(app.settings.default_candidates, 3)
         options = AvatarOptions(

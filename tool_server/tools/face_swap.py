@@ -14,7 +14,6 @@ from tool_server.app import AppContext
 from tool_server.errors import InvalidInput
 from tool_server.generation.images import get_image
 from tool_server.generation.references import load_references
-from tool_server.generation.swap import SwapOptions, swap_face
 from tool_server.imaging.decode import DecodeLimits, decode_untrusted, encode_jpeg
 from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.runs import RunRecord
@@ -136,6 +135,8 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         means it is not convincingly the user. Returns image_id, likeness, a preview and a link;
         status pending with a run_id if slow (then call get_run).
         """
+        from tool_server.generation.swap import SwapOptions, swap_face  # loaded on first use
+
         user = acting_user(app)
         if (target_image_id is None) == (target_image_base64 is None):
             raise InvalidInput("Give exactly one of target_image_id or target_image_base64.")

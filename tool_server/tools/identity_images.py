@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.errors import InvalidInput, NotFound, PreconditionMissing
-from tool_server.generation.engine import PROMPT_VERSION, GenerateOptions, plan_generation, run_generation
+from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.runs import RunRecord
 from tool_server.tools.boundary import coach_errors
 from tool_server.tools.long_runs import progress_reporter, run_with_deadline
@@ -170,6 +170,9 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         says status pending, call get_run(run_id) a little later. After the user likes it, call
         accept_identity_visualization.
         """
+        # The engine loads on first use, not at start-up (cold start: `python -m benchmarks`).
+        from tool_server.generation.engine import GenerateOptions, plan_generation, run_generation
+
         user = acting_user(app)
         options = GenerateOptions(
             prompt=prompt,
