@@ -68,5 +68,14 @@ def freeze_startup_heap() -> None:
 
 
 def serve_stdio() -> None:
-    """`coach-image-tools` with no arguments: serve over stdio."""
-    start_server(load_settings_or_exit(), "stdio").run("stdio")
+    """`coach-image-tools` with no arguments: serve over stdio.
+
+    Start-up allocates many long-lived objects (modules, schemas) and no garbage cycles worth
+    collecting, so the collector is paused until they are frozen (`freeze_startup_heap`).
+    """
+    gc.disable()
+    try:
+        server = start_server(load_settings_or_exit(), "stdio")
+    finally:
+        gc.enable()
+    server.run("stdio")

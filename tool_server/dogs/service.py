@@ -135,9 +135,9 @@ class DogAvatarService:
         base_hash = await anyio.to_thread.run_sync(base_image_hash, self._settings)
         key = DogCacheKey(PROMPT_VERSION, adapter.default_model(), job, size, background, base_hash)
         if not regenerate and (record := await read_record(self._blobs, key)) is not None:
-            metrics.DOG_CACHE_HITS.inc()
+            metrics.count_dog_cache(hit=True)
             return _Outcome(record, cached=True, cost_usd=0.0)
-        metrics.DOG_CACHE_MISSES.inc()
+        metrics.count_dog_cache(hit=False)
 
         async def make() -> _Outcome:
             # Read again: a flight for this key may have ended between the read above and now.

@@ -15,11 +15,12 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from tool_server.errors import ProviderError
 
 if TYPE_CHECKING:
+    from tenacity import RetryCallState
+
     from tool_server.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ async def call_with_retries(op: Callable[[], Awaitable[T]], policy: RetryPolicy,
         delay = max(backoff, hinted)
         logger.info("Provider call failed (%s); retrying in %.2f s", exc, delay)
         return delay
+
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt  # first call, not start-up
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(max(1, policy.attempts)),

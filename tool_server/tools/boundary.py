@@ -29,15 +29,15 @@ def coach_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        metrics.TOOL_CALLS.labels(tool).inc()
+        metrics.count_tool_call(tool)
         try:
             return await _converted(fn, *args, **kwargs)
         except ToolError as exc:
             cause = exc.__cause__
-            metrics.TOOL_ERRORS.labels(tool, type(cause).__name__ if cause else "ToolError").inc()
+            metrics.count_tool_error(tool, type(cause).__name__ if cause else "ToolError")
             raise
         except Exception:
-            metrics.TOOL_ERRORS.labels(tool, "internal").inc()
+            metrics.count_tool_error(tool, "internal")
             raise
 
     return wrapper
