@@ -122,7 +122,11 @@ def dog_job_from(tool: Any) -> str | None:
     choices = job.get("enum") or [
         choice.get("const") for choice in job.get("anyOf", []) + job.get("oneOf", []) if "const" in choice
     ]
-    return str(choices[0]) if choices else None
+    if choices:
+        return str(choices[0])
+    from tool_server.dogs.jobs import job_names  # the job is free text, checked against this table
+
+    return sorted(job_names())[0]
 
 
 def percentile(values: list[float], fraction: float) -> float:

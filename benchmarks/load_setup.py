@@ -115,6 +115,9 @@ def start_server(storage: Path, port: int, fake: FakeOpenAI, sessions: int, jwt_
         COACH_IMAGE_MAX_ATTEMPTS="1",
         COACH_IMAGE_DEFAULT_CANDIDATES="1",
         COACH_IMAGE_LOG_LEVEL="WARNING",
+        # Throughput, not quotas: no per-user rate limit or daily budget (tests/security covers those).
+        COACH_IMAGE_RATE_LIMIT="",
+        COACH_IMAGE_DAILY_BUDGET_USD="0",
         OPENAI_API_KEY="sk-load-test-not-a-real-key",
         OPENAI_BASE_URL=fake.base_url,
     )
