@@ -75,6 +75,10 @@ def test_the_demo_runs_every_tool_offline_and_leaves_the_artefacts(tmp_path: Pat
         assert url and url.startswith("file://"), steps[name]
         assert Path(url.removeprefix("file://")).is_file()
     assert report["total_s"] > 0
+    gallery = Path(report["gallery"])
+    assert gallery == out / "gallery" / "demo" / "index.html" and gallery.is_file()
+    page = gallery.read_text()
+    assert "The Calm Explorer" in page and page.count("runs/run_") >= 5  # every run's page is linked
 
 
 def test_the_demo_says_what_to_do_when_the_photo_is_missing(tmp_path: Path) -> None:

@@ -48,6 +48,9 @@ async def test_offline_avatars_are_paired_numbered_scored_and_approvable(
         kinds = [i["kind"] for i in out["intermediates"]]
         assert kinds.count("headshot") == 2 and kinds.count("fullbody") == 2
 
+        run = json.loads((await client.read_resource(f"coach://runs/{out['run_id']}")).contents[0].text)
+        scored = [(step["kind"], step["likeness"]["passed"]) for step in run["steps"]]
+        assert sorted(scored) == [("fullbody", True)] * 2 + [("headshot", True)] * 2
         stored = sorted(k.rsplit("/", 1)[1] for k in await app.blobs.list("users/alice/avatars/"))
         assert "alice_avatar_fullbody_offline_03.png" in stored and "index.json" in stored
 

@@ -7,9 +7,9 @@ reported as skipped and the demo goes on; a step that fails is reported and make
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 import time
+import webbrowser
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +33,8 @@ from tool_server.userdata.models import Build, Gender, Height, SkinTone
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
+
+    from tool_server.settings import Settings
 
 DEMO_USER = "demo"
 DEMO_IDENTITY = {
@@ -224,14 +226,22 @@ def _relative(url: str | None, root: Path) -> str | None:
     return url
 
 
-def gallery_lines(storage: Path, steps: list[StepResult]) -> list[str]:
-    runs = [s.run_id for s in steps if s.run_id]
-    run_root = storage / "users" / DEMO_USER / "runs"
-    lines = [f"Run folders ({len(runs)}) under {run_root}:"] + [f"  {run_root / r}" for r in runs]
-    if importlib.util.find_spec("tool_server.gallery") is not None:
-        env = f"COACH_IMAGE_STORAGE_URL={storage} COACH_IMAGE_USER={DEMO_USER}"
-        lines += ["Gallery:"] + [f"  {env} coach-image-tools runs open {r}" for r in runs]
-    return lines
+def write_gallery(settings: Settings, out_dir: Path, steps: list[StepResult]) -> Path:
+    """Every run's page, then the user's page linking them, under `out_dir/gallery`."""
+    import anyio
+
+    from tool_server.app import build_app
+    from tool_server.gallery.static import write_run_gallery, write_user_gallery
+
+    app = build_app(settings, "stdio")
+    directory = out_dir / "gallery"
+
+    async def write() -> Path:
+        for run_id in dict.fromkeys(s.run_id for s in steps if s.run_id):
+            await write_run_gallery(app, DEMO_USER, run_id, directory)
+        return await write_user_gallery(app, DEMO_USER, directory)
+
+    return anyio.run(write)
 
 
 @app.command()
@@ -246,9 +256,12 @@ def demo(
     height: Annotated[Height, typer.Option(help="Body profile for the portrait.")] = "average",
     build: Annotated[Build, typer.Option(help="Body profile for the portrait.")] = "athletic",
     skin_tone: Annotated[SkinTone, typer.Option(help="Body profile for the portrait.")] = "light",
+    open_gallery: Annotated[
+        bool, typer.Option("--open", help="Open the gallery in the web browser.")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Run the whole flow with the offline provider (no keys): every tool, then where to look."""
+    """Run the whole flow with the offline provider (no keys): every tool, then the gallery to look at."""
     started = time.monotonic()
     out_dir = (out or Path(tempfile.mkdtemp(prefix="coach-image-demo-"))).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -257,12 +270,16 @@ def demo(
     portrait = demo_portrait(photo, out_dir)
     profile: dict[str, str] = {"gender": gender, "height": height, "build": build, "skin_tone": skin_tone}
     steps = run_tools(settings, lambda session: run_demo(session, portrait, profile))
+    gallery = write_gallery(settings, out_dir, steps)
     total_s = round(time.monotonic() - started, 2)
+    if open_gallery:
+        webbrowser.open(gallery.as_uri())
     if json_out:
         print_json(
             {
                 "out_dir": str(out_dir),
                 "storage": str(storage),
+                "gallery": str(gallery),
                 "total_s": total_s,
                 "steps": [asdict(s) for s in steps],
             }
@@ -284,8 +301,7 @@ def demo(
             ("step (tool)", "status", "likeness", "s", "image / note"),
             rows,
         )
-        for line in gallery_lines(storage, steps):
-            typer.echo(line)
+        typer.echo(f"Gallery: {gallery}")
     if any(s.status == "failed" for s in steps):
         for s in steps:
             if s.status == "failed":

@@ -142,6 +142,7 @@ async def _round(
             )
             await progress(f"scoring headshot {index} of {options.candidates}")
             likeness = await score_likeness(app.faces, headshot, refs.embeddings, app.settings.face_processes)
+            await _annotate(recorder, "headshot", attempt, index, likeness)
             candidate = _candidate(attempt, index, headshot, likeness, [headshot_result])
             if likeness.passed:
                 await progress(f"full body {index} of {options.candidates}")
@@ -153,6 +154,7 @@ async def _round(
                 candidate.fullbody_likeness = await score_likeness(
                     app.faces, fullbody, refs.embeddings, app.settings.face_processes
                 )
+                await _annotate(recorder, "fullbody", attempt, index, candidate.fullbody_likeness)
                 candidate.cost_usd = round(candidate.cost_usd + fullbody_result.cost_usd, 6)
         except (ToolServerError, StorageError) as error:
             errors.append(error)
@@ -163,6 +165,20 @@ async def _round(
         for index in range(1, options.candidates + 1):
             group.start_soon(one, index)
     return sorted(made, key=lambda c: c.index), errors
+
+
+async def _annotate(recorder: RunRecorder, kind: str, attempt: int, index: int, likeness: Likeness) -> None:
+    """Put the score on the run step of that image, so the run record and its gallery show it."""
+    step = next(
+        (
+            s
+            for s in reversed(recorder.record.steps)
+            if (s.kind, s.attempt, s.candidate) == (kind, attempt, index)
+        ),
+        None,
+    )
+    if step is not None:
+        await recorder.annotate(step, likeness=likeness.model_dump(mode="json"))
 
 
 def _candidate(
