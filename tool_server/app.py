@@ -55,6 +55,7 @@ class AppContext:
         Built on first use (its imagery code is not needed to start). Providers and URLs are looked
         up on each call: both may be replaced after construction (a registry in tests).
         """
+        from tool_server.dogs.runs import dog_run_log
         from tool_server.dogs.service import DogAvatarService, alpha_from_capabilities
 
         return DogAvatarService(
@@ -63,6 +64,7 @@ class AppContext:
             self.settings,
             supports_transparency=alpha_from_capabilities,
             url_for=lambda key: self.url_for(key),
+            run_log=dog_run_log(self.runs),
         )
 
     async def url_for(self, key: str) -> str:

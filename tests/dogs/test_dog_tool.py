@@ -170,6 +170,28 @@ async def test_an_opaque_image_is_retried_once_with_the_no_limbs_addition_and_th
     assert (data["needs_review"], data["attempts"], data["failed_checks"]) == (False, 2, [])
 
 
+async def test_a_generation_is_a_run_of_the_requesting_user_with_its_calls_cost_and_attempts(
+    hosted_app: HostedApp, fake_openai: FakeOpenAI
+) -> None:
+    import json
+
+    fake_openai.enqueue(dog_reply(fakes.opaque_png()), dog_reply(fakes.good_png()))
+    app = hosted_app("openai")
+    async with mcp_client(app) as client:
+        made = await call(client, job="teacher")
+        cached = await call(client, job="teacher")
+        (run_id,) = await app.runs.list(app.settings.user)  # the cache hit made no run
+        run = json.loads((await client.read_resource(f"coach://runs/{run_id}")).contents[0].text)
+        polled = await client.call_tool("get_run", {"run_id": run_id})
+    assert cached.structured_content["cached"] is True
+    assert (run["kind"], run["status"], run["prompt_version"]) == ("dog_avatar", "done", PROMPT_VERSION)
+    assert [step["name"] for step in run["steps"]] == ["01_attempt_1", "02_attempt_2"]
+    assert len(run["calls"]) == 2 and run["result"]["cost_usd"] == made.structured_content["cost_usd"] > 0
+    # The daily budget is summed from run records, so a dog avatar counts against it.
+    assert await app.budget.spent_today(app.settings.user) == pytest.approx(run["result"]["cost_usd"])
+    assert polled.structured_content["kind"] == "dog_avatar" and polled.structured_content["status"] == "done"
+
+
 async def test_two_failures_store_the_image_flagged_for_review_with_the_failed_checks_named(
     hosted_app: HostedApp, fake_openai: FakeOpenAI
 ) -> None:

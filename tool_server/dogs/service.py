@@ -15,7 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import cast, get_args
+from typing import Any, cast, get_args
 
 import anyio.to_thread
 from PIL import Image
@@ -33,10 +33,16 @@ from tool_server.mime import sniff_mime
 from tool_server.prompts.dog import PROMPT_VERSION, build_dog_prompt
 from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, Quality, ReferenceImage
 from tool_server.providers.capabilities import capabilities_for
+from tool_server.providers.recording import calls_of
 from tool_server.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+RunLog = Callable[
+    [str, DogCacheKey, list[dict[str, Any]], list[bytes], DogAvatarRecord | None, ToolServerError | None],
+    Awaitable[None],
+]
+"""(user, key, provider calls, each attempt's image, the stored record or None, the error or None)."""
 ProviderGetter = Callable[[str | None], ImageProvider]
 TransparencyCheck = Callable[[str, str], bool]  # (provider name, model) -> can return alpha
 UrlMaker = Callable[[str], Awaitable[str]]
@@ -74,8 +80,14 @@ class DogAvatarService:
         quality: Quality = "medium",
         url_for: UrlMaker | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        run_log: RunLog | None = None,
     ) -> None:
-        """`url_for(image_key)` makes `image_url` (default: the blob store's URL, e.g. presigned S3)."""
+        """`url_for(image_key)` makes `image_url` (default: the blob store's URL, e.g. presigned S3).
+
+        `run_log` writes a run record for every generation that reached a provider, in the
+        requesting user's runs (what they spent, what was sent, each attempt's image).
+        """
+        self._run_log = run_log
         self._blobs = blobs
         self._provider_getter = provider_getter
         self._settings = settings
@@ -174,10 +186,27 @@ class DogAvatarService:
         )
 
     async def _generate(self, key: DogCacheKey, adapter: ImageProvider, user: str) -> _Outcome:
+        made: list[ImageResult] = []
+        try:
+            outcome = await self._attempts(key, adapter, user, made)
+        except ToolServerError as error:
+            if self._run_log is not None and (made or calls_of(error)):
+                calls = [asdict(c) for r in made for c in r.calls] + [asdict(c) for c in calls_of(error)]
+                await self._run_log(user, key, calls, [], None, error)
+            raise
+        if self._run_log is not None:
+            images = [image for r in made for image in (r.images[:1] or [])]
+            await self._run_log(
+                user, key, outcome.record.calls, [i.data for i in images], outcome.record, None
+            )
+        return outcome
+
+    async def _attempts(
+        self, key: DogCacheKey, adapter: ImageProvider, user: str, results: list[ImageResult]
+    ) -> _Outcome:
         base = await anyio.to_thread.run_sync(load_base_image, self._settings)
         alpha = self._supports_transparency(adapter.name, key.model)
         candidates: list[_Candidate] = []
-        results: list[ImageResult] = []
         retry_error: str | None = None
         for retry in (False, True):
             request = self._request(key, base, user, retry=retry, alpha=alpha)

@@ -15,12 +15,13 @@ from tool_server.tools.boundary import coach_errors
 from tool_server.tools.face_swap import FaceSwapResult, swap_run_view
 from tool_server.tools.identity_images import IdentityImageResult, run_view
 from tool_server.tools.results import image_blocks, tool_result
+from tool_server.tools.run_views import unfinished_message
 
 
 class RunResult(BaseModel):
     status: Literal["done", "pending", "failed", "interrupted"]
     run_id: str
-    kind: str = Field(description="Which tool started it: identity_image, avatar or face_swap.")
+    kind: str = Field(description="Which tool started it: identity_image, avatar, face_swap or dog_avatar.")
     message: str
     identity_image: IdentityImageResult | None = Field(
         None, description="generate_identity_image's result (kind identity_image)."
@@ -52,6 +53,13 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             avatar = await avatar_run_view(app, user, record)
             result.avatar, result.status, result.message = avatar, avatar.status, avatar.message
             blocks = await avatar_blocks(app, user, avatar)
+        elif record.kind == "dog_avatar":
+            result.status = "pending" if record.status == "running" else record.status
+            result.message = (
+                f"A dog avatar generation ({record.inputs.get('job')}); call dog_avatar again for its image."
+                if record.status == "done"
+                else unfinished_message(record)
+            )
         elif record.kind == "face_swap":
             swap = await swap_run_view(app, user, record)
             result.face_swap, result.status, result.message = swap, swap.status, swap.message
