@@ -3,7 +3,8 @@ and the global bound on provider calls in flight."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from tests.conftest import Connect
 from tests.fakes.fake_openai import FakeOpenAI, images_reply
 from tests.fakes.http_fake import Reply
 from tests.generation.conftest import users_face
-from tests.security.conftest import ServeFor, mcp_client, mint, seed_user
+from tests.security.conftest import RunningServer, ServeFor, mcp_client, mint, seed_user
 from tool_server.app import AppContext, build_app
 from tool_server.quotas.budget import BudgetExceeded, DailyBudget, run_started
 from tool_server.server import create_server
@@ -75,24 +76,15 @@ async def test_the_rate_limit_is_per_user_and_says_how_long_to_wait(serve: Serve
 
 
 async def test_the_daily_budget_stops_provider_calls_and_tells_the_coach_what_to_do(serve: ServeFor) -> None:
-    with FakeOpenAI() as fake:
-        fake.enqueue(*[images_reply([users_face()], usage=_usage()) for _ in range(3)])
-        with serve(
-            provider="openai",
-            provider_fallback=["openai"],
-            openai_api_key="sk-test",
-            openai_base_url=fake.base_url,
-            provider_max_retries=0,
-            daily_budget_usd=0.05,
-        ) as server:
-            ids = await seed_user(server, "nia")  # one generation: about $0.17, over the budget
-            spent = await server.app.budget.spent_today("nia")
-            async with mcp_client(server, mint("nia")) as client:
-                refused = await client.call_tool(
-                    "generate_identity_image", {"identity_id": ids["identity"], "candidates": 1}
-                )
-            async with mcp_client(server, mint("omar")) as client:
-                other = await client.call_tool("list_identities", {})
+    with FakeOpenAI() as fake, _on_a_small_budget(serve, fake) as server:
+        ids = await seed_user(server, "nia")  # one generation: about $0.17, over the budget
+        spent = await server.app.budget.spent_today("nia")
+        async with mcp_client(server, mint("nia")) as client:
+            refused = await client.call_tool(
+                "generate_identity_image", {"identity_id": ids["identity"], "candidates": 1}
+            )
+        async with mcp_client(server, mint("omar")) as client:
+            other = await client.call_tool("list_identities", {})
         assert len(fake.requests) == 1
     assert spent > 0.05
     assert refused.is_error
@@ -106,25 +98,31 @@ async def test_the_daily_budget_stops_provider_calls_and_tells_the_coach_what_to
 
 
 async def test_dog_avatars_count_against_the_same_budget(serve: ServeFor) -> None:
-    with FakeOpenAI() as fake:
-        fake.enqueue(*[images_reply([users_face()], usage=_usage()) for _ in range(3)])
-        with serve(
-            provider="openai",
-            provider_fallback=["openai"],
-            openai_api_key="sk-test",
-            openai_base_url=fake.base_url,
-            provider_max_retries=0,
-            daily_budget_usd=0.05,
-        ) as server:
-            async with mcp_client(server, mint("nia")) as client:
-                # A face photo is no monoline dog: it fails validation; its retry is refused by the budget
-                # (the first call used it up), so the paid-for image is kept for review.
-                first = await client.call_tool("dog_avatar", {"job": "teacher"})
-                refused = await client.call_tool("dog_avatar", {"job": "chef"})
+    with FakeOpenAI() as fake, _on_a_small_budget(serve, fake) as server:
+        async with mcp_client(server, mint("nia")) as client:
+            # A face photo is no monoline dog: it fails validation; its retry is refused by the budget
+            # (the first call used it up), so the paid-for image is kept for review.
+            first = await client.call_tool("dog_avatar", {"job": "teacher"})
+            refused = await client.call_tool("dog_avatar", {"job": "chef"})
         assert len(fake.requests) == 1
     assert not first.is_error and first.structured_content["cost_usd"] > 0.05  # type: ignore[index]
     assert first.structured_content["needs_review"] is True  # type: ignore[index]
     assert refused.is_error and "budget for today is used up" in refused.content[0].text  # type: ignore[union-attr]
+
+
+@contextmanager
+def _on_a_small_budget(serve: ServeFor, fake: FakeOpenAI) -> Iterator[RunningServer]:
+    """A server on the fake OpenAI (3 answers of about $0.17 each queued) with a $0.05 daily budget."""
+    fake.enqueue(*[images_reply([users_face()], usage=_usage()) for _ in range(3)])
+    with serve(
+        provider="openai",
+        provider_fallback=["openai"],
+        openai_api_key="sk-test",
+        openai_base_url=fake.base_url,
+        provider_max_retries=0,
+        daily_budget_usd=0.05,
+    ) as server:
+        yield server
 
 
 def _usage() -> dict[str, object]:

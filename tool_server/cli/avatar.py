@@ -7,16 +7,15 @@ from typing import Annotated, Any, Literal
 import typer
 
 from tool_server.cli import app, load_cli_settings
-from tool_server.cli.generate import ProviderChoice
 from tool_server.cli.output import (
     JsonOption,
     cost_text,
     likeness_text,
     print_json,
     print_table,
-    progress_bars,
 )
-from tool_server.cli.tools_client import ToolSession, run_tools
+from tool_server.cli.tools_client import run_image_tool, run_tools
+from tool_server.settings import ProviderChoice
 
 avatar = typer.Typer(help="Make the user's avatar (headshot + full body) and approve one.")
 app.add_typer(avatar, name="avatar")
@@ -55,20 +54,16 @@ def generate_avatar(
         return
     arguments = {"candidates": candidates, "image_size": image_size, "provider": provider, "model": model}
 
-    async def work(session: ToolSession) -> dict[str, Any]:
-        with progress_bars() as bars:
-            task = bars.add("making avatars")
-            result = await session.call_run(
-                "generate_avatar", arguments, bars.callback(task, "making avatars")
-            )
-            bars.finish(task, "avatars made")
-        return result
-
-    result = run_tools(load_cli_settings(), work)
-    if json_out:
-        print_json(result)
-    else:
-        print_avatars(result)
+    run_image_tool(
+        load_cli_settings(),
+        "generate_avatar",
+        arguments,
+        bar="making avatars",
+        working="making avatars",
+        done="avatars made",
+        json_out=json_out,
+        show=print_avatars,
+    )
 
 
 @avatar.command("approve")

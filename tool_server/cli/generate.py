@@ -13,11 +13,9 @@ from tool_server.cli.output import (
     likeness_text,
     print_json,
     print_table,
-    progress_bars,
 )
-from tool_server.cli.tools_client import PENDING_POLL_S, ToolSession, run_tools
-
-ProviderChoice = Literal["auto", "openai", "gemini", "offline"]
+from tool_server.cli.tools_client import PENDING_POLL_S, ToolSession, run_image_tool, run_tools
+from tool_server.settings import ProviderChoice
 
 
 async def generate_image(
@@ -73,18 +71,16 @@ def generate(
         "quality": quality,
     }
 
-    async def work(session: ToolSession) -> dict[str, Any]:
-        with progress_bars() as bars:
-            task = bars.add(f"generating ({strategy})")
-            result = await generate_image(session, arguments, bars.callback(task, "generating"))
-            bars.finish(task, "generated")
-        return result
-
-    result = run_tools(load_cli_settings(), work)
-    if json_out:
-        print_json(result)
-    else:
-        print_generation(result)
+    run_image_tool(
+        load_cli_settings(),
+        "generate_identity_image",
+        arguments,
+        bar=f"generating ({strategy})",
+        working="generating",
+        done="generated",
+        json_out=json_out,
+        show=print_generation,
+    )
 
 
 @app.command()

@@ -9,16 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from tool_server.cli import app, load_cli_settings
-from tool_server.cli.generate import ProviderChoice
 from tool_server.cli.output import (
     JsonOption,
     cost_text,
     likeness_text,
-    print_json,
     print_table,
-    progress_bars,
 )
-from tool_server.cli.tools_client import ToolSession, run_tools
+from tool_server.cli.tools_client import run_image_tool
+from tool_server.settings import ProviderChoice
 
 
 def print_swap(result: dict[str, Any]) -> None:
@@ -65,15 +63,13 @@ def swap(
         "provider": provider,
     }
 
-    async def work(session: ToolSession) -> dict[str, Any]:
-        with progress_bars() as bars:
-            task = bars.add("swapping the face")
-            result = await session.call_run("face_swap", arguments, bars.callback(task, "swapping"))
-            bars.finish(task, "swapped")
-        return result
-
-    result = run_tools(load_cli_settings(), work)
-    if json_out:
-        print_json(result)
-    else:
-        print_swap(result)
+    run_image_tool(
+        load_cli_settings(),
+        "face_swap",
+        arguments,
+        bar="swapping the face",
+        working="swapping",
+        done="swapped",
+        json_out=json_out,
+        show=print_swap,
+    )

@@ -157,3 +157,31 @@ def _find(exc: BaseException, kind: type[Any]) -> Any:
             if found is not None:
                 return found
     return None
+
+
+def run_image_tool(
+    settings: Settings,
+    tool: str,
+    arguments: dict[str, Any],
+    *,
+    bar: str,
+    working: str,
+    done: str,
+    json_out: bool,
+    show: Callable[[dict[str, Any]], None],
+) -> None:
+    """One image tool with a progress bar (pending runs followed), then its result as JSON or `show`."""
+    from tool_server.cli.output import print_json, progress_bars
+
+    async def work(session: ToolSession) -> dict[str, Any]:
+        with progress_bars() as bars:
+            task = bars.add(bar)
+            result = await session.call_run(tool, arguments, bars.callback(task, working))
+            bars.finish(task, done)
+        return result
+
+    result = run_tools(settings, work)
+    if json_out:
+        print_json(result)
+    else:
+        show(result)

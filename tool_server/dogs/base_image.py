@@ -234,7 +234,13 @@ def base_image_hash(settings: Settings) -> str:
     """
     if _custom_path(settings) is None:
         return _builtin_hash()
-    return hashlib.sha256(load_base_image(settings)).hexdigest()
+    return _content_hash(load_base_image(settings))
+
+
+@functools.lru_cache(maxsize=4)
+def _content_hash(data: bytes) -> str:
+    # Asked on every cache lookup (the hot path): the same bytes object is hashed once.
+    return hashlib.sha256(data).hexdigest()
 
 
 @functools.cache

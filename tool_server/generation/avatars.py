@@ -16,9 +16,9 @@ import anyio
 
 from storage import StorageError
 from tool_server.app import AppContext
-from tool_server.errors import ProviderBlocked, ToolServerError
+from tool_server.errors import ToolServerError
 from tool_server.faces import Likeness
-from tool_server.generation.calls import Progress, call_provider
+from tool_server.generation.calls import CandidateError, Progress, call_provider, end_if_hopeless
 from tool_server.generation.images import as_png, delete_images, save_image
 from tool_server.generation.references import UserReferences
 from tool_server.generation.scoring import score_likeness
@@ -64,20 +64,15 @@ async def make_avatars(
     """Generate, score and store avatar candidates; returns the result kept in the run record."""
     started = time.monotonic()
     made: list[AvatarCandidate] = []
-    errors: list[ToolServerError | StorageError] = []
+    errors: list[CandidateError] = []
     for attempt in range(1, app.settings.max_attempts + 1):
         await progress(f"attempt {attempt}: {options.candidates} headshot(s)")
         round_made, round_errors = await _round(app, user, refs, options, recorder, attempt, progress)
-        # Storage failing is no reason to try another candidate: stop, and say it was storage.
-        storage_failure = next((e for e in round_errors if isinstance(e, StorageError)), None)
-        if storage_failure is not None:
-            raise storage_failure
+        end_if_hopeless(round_made, round_errors)
         made.extend(round_made)
         errors.extend(round_errors)
         if any(c.headshot_likeness.passed for c in round_made):
             break
-        if round_errors and not round_made:
-            raise next((e for e in round_errors if isinstance(e, ProviderBlocked)), round_errors[0])
     if not made:
         raise errors[0] if errors else ToolServerError("No avatar was produced. Try again.")
     await progress("saving")
@@ -105,9 +100,9 @@ async def _round(
     recorder: RunRecorder,
     attempt: int,
     progress: Progress,
-) -> tuple[list[AvatarCandidate], list[ToolServerError | StorageError]]:
+) -> tuple[list[AvatarCandidate], list[CandidateError]]:
     made: list[AvatarCandidate] = []
-    errors: list[ToolServerError | StorageError] = []
+    errors: list[CandidateError] = []
     headshot_size, fullbody_size = SIZES[options.image_size]
 
     async def one(index: int) -> None:

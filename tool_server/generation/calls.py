@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
+from storage import StorageError
 from tool_server.app import AppContext
+from tool_server.errors import ProviderBlocked, ToolServerError
 from tool_server.providers.base import ImageRequest, ImageResult
 from tool_server.providers.recording import calls_of
 from tool_server.runs import RunRecorder
@@ -48,3 +50,17 @@ async def call_provider(
         f"{step_name}_{label}", image.data, image.mime_type, kind, attempt=attempt, candidate=candidate
     )
     return result, image.data
+
+
+CandidateError = ToolServerError | StorageError
+"""What one concurrent candidate may fail with, kept so the round can go on without it."""
+
+
+def end_if_hopeless(made: Sequence[object], errors: Sequence[CandidateError]) -> None:
+    """After a round of candidates, raise what ends the run: a storage failure at once (another
+    candidate would not help), or, when nothing was made, the provider's refusal (a block first)."""
+    storage_failure = next((e for e in errors if isinstance(e, StorageError)), None)
+    if storage_failure is not None:
+        raise storage_failure
+    if errors and not made:
+        raise next((e for e in errors if isinstance(e, ProviderBlocked)), errors[0])

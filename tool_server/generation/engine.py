@@ -17,9 +17,9 @@ import anyio
 
 from storage import StorageError
 from tool_server.app import AppContext
-from tool_server.errors import InvalidInput, PreconditionMissing, ProviderBlocked, ToolServerError
+from tool_server.errors import InvalidInput, PreconditionMissing, ToolServerError
 from tool_server.faces import Likeness
-from tool_server.generation.calls import Progress
+from tool_server.generation.calls import CandidateError, Progress, end_if_hopeless
 from tool_server.generation.images import delete_images, save_image
 from tool_server.generation.references import UserReferences, load_references
 from tool_server.generation.scoring import score_likeness
@@ -115,9 +115,7 @@ async def plan_generation(app: AppContext, user: str, identity_id: str, options:
         "model": options.model,
         "size": options.size,
         "quality": options.quality,
-        "reference_photo_ids": refs.photo_ids,
-        "reference_hashes": refs.hashes(),
-        "likeness_threshold": app.settings.likeness_threshold,
+        **refs.run_inputs(app.settings.likeness_threshold),
     }
     return Plan(identity, scene, refs, strategies, profile, avatar_ref, options, inputs)
 
@@ -128,24 +126,18 @@ async def run_generation(
     """Make, score and store the candidates; returns the result stored in the run record."""
     started = time.monotonic()
     scored: list[Scored] = []
-    errors: list[ToolServerError | StorageError] = []
+    errors: list[CandidateError] = []
     for attempt in range(1, app.settings.max_attempts + 1):
         strategy = plan.strategies[(attempt - 1) % len(plan.strategies)]
         await progress(
             f"attempt {attempt}: generating {plan.options.candidates} candidate(s) with {strategy}"
         )
         round_scored, round_errors = await _attempt(app, user, plan, recorder, attempt, strategy, progress)
-        # Storage failing is no reason to try another candidate: stop, and say it was storage.
-        storage_failure = next((e for e in round_errors if isinstance(e, StorageError)), None)
-        if storage_failure is not None:
-            raise storage_failure
+        end_if_hopeless(round_scored, round_errors)
         scored.extend(round_scored)
         errors.extend(round_errors)
         if any(s.likeness.passed for s in round_scored):
             break
-        if round_errors and not round_scored:
-            blocked = next((e for e in round_errors if isinstance(e, ProviderBlocked)), None)
-            raise blocked or round_errors[0]
     if not scored:
         raise errors[0] if errors else ToolServerError("No image was produced. Try again.")
 
@@ -227,9 +219,9 @@ async def _attempt(
     attempt: int,
     strategy: Strategy,
     progress: Progress,
-) -> tuple[list[Scored], list[ToolServerError | StorageError]]:
+) -> tuple[list[Scored], list[CandidateError]]:
     scored: list[Scored] = []
-    errors: list[ToolServerError | StorageError] = []
+    errors: list[CandidateError] = []
     total = plan.options.candidates
 
     async def one(index: int) -> None:

@@ -26,6 +26,14 @@ class UserReferences:
     def hashes(self) -> list[str]:
         return [hashlib.sha256(r.data).hexdigest()[:16] for r in (*self.face_crops, *self.photos)]
 
+    def run_inputs(self, likeness_threshold: float) -> dict[str, object]:
+        """What a run record says of the references: which photos, their hashes, the likeness bar."""
+        return {
+            "reference_photo_ids": self.photo_ids,
+            "reference_hashes": self.hashes(),
+            "likeness_threshold": likeness_threshold,
+        }
+
 
 async def load_references(app: AppContext, user: str, photo_ids: list[str] | None = None) -> UserReferences:
     """Read the photos (all, or the chosen ones) or explain what the coach must do first."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
@@ -32,6 +32,7 @@ from tool_server.errors import (
     ToolServerError,
 )
 from tool_server.http.users import request_user
+from tool_server.settings import ProviderChoice
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class DogAvatarRequest(BaseModel):
     size: str = "1024x1024"
     background: AvatarBackground = "transparent"
     regenerate: bool = False
-    provider: Literal["auto", "openai", "gemini", "offline"] | None = None
+    provider: ProviderChoice | None = None
 
 
 def register(server: Any, app: AppContext) -> None:

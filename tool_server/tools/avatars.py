@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
@@ -16,14 +16,13 @@ from tool_server.generation.sizes import ImageSize
 from tool_server.ids import check_id
 from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.runs import RunRecord
-from tool_server.tools.boundary import coach_errors
+from tool_server.settings import ProviderChoice
+from tool_server.tools.boundary import MAKES_IMAGES, coach_errors
 from tool_server.tools.long_runs import progress_reporter, run_with_deadline
 from tool_server.tools.results import image_blocks, tool_result
-from tool_server.tools.run_views import IntermediateView, intermediates_of, unfinished_message
+from tool_server.tools.run_views import IntermediateView, ViewStatus, intermediates_of, unfinished
 from tool_server.userdata import keys
 from tool_server.userdata.models import AvatarEntry, AvatarIndex, ImageRecord
-
-ProviderChoice = Literal["auto", "openai", "gemini", "offline"]
 
 
 class AvatarView(BaseModel):
@@ -42,7 +41,7 @@ class AvatarView(BaseModel):
 
 
 class AvatarResult(BaseModel):
-    status: Literal["done", "pending", "failed", "interrupted"]
+    status: ViewStatus
     run_id: str
     avatars: list[AvatarView] = Field(default_factory=list)
     best_avatar_id: str | None = None
@@ -89,13 +88,7 @@ async def avatar_view(app: AppContext, user: str, entry: AvatarEntry, approved_i
 async def avatar_run_view(app: AppContext, user: str, record: RunRecord) -> AvatarResult:
     intermediates = await intermediates_of(app, record)
     if record.status != "done" or record.result is None:
-        return AvatarResult(
-            status="pending" if record.status == "running" else record.status,
-            run_id=record.run_id,
-            intermediates=intermediates,
-            message=unfinished_message(record),
-            error=record.error,
-        )
+        return AvatarResult(**unfinished(record), intermediates=intermediates)
     result = record.result
     index = await app.docs.read(keys.avatar_index(user), AvatarIndex) or AvatarIndex()
     entries = [e for e in (index.find(a) for a in result["avatar_ids"]) if e is not None]
@@ -134,9 +127,7 @@ def _summary(result: dict[str, Any], views: list[AvatarView]) -> str:
 def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(
         title="Generate the user's avatar",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-        ),
+        annotations=MAKES_IMAGES,
     )
     @coach_errors
     async def generate_avatar(
@@ -175,15 +166,13 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             "image_size": image_size,
             "provider": options.provider,
             "model": model,
-            "reference_photo_ids": refs.photo_ids,
-            "reference_hashes": refs.hashes(),
-            "likeness_threshold": app.settings.likeness_threshold,
+            **refs.run_inputs(app.settings.likeness_threshold),
         }
         recorder = await app.runs.start(user, "avatar", inputs, PROMPT_VERSION)
         report = progress_reporter(ctx, 2 + app.settings.max_attempts * (1 + 2 * count))
         await report("preparing references")
         record = await run_with_deadline(
-            app, user, recorder, lambda: make_avatars(app, user, refs, options, recorder, report)
+            app, recorder, lambda: make_avatars(app, user, refs, options, recorder, report)
         )
         view = await avatar_run_view(app, user, record)
         return tool_result(view, view.message, await avatar_blocks(app, user, view))

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
 
 from tool_server import metrics
 from tool_server.errors import ConflictError, InvalidKey, KeyNotFound, StorageError, ToolServerError
@@ -16,6 +17,11 @@ from tool_server.redaction import redact
 P = ParamSpec("P")
 R = TypeVar("R")
 logger = logging.getLogger("tool_server.tools")
+
+MAKES_IMAGES = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+)
+"""The annotations of a tool that calls an image provider and stores what it makes."""
 
 
 def coach_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from storage import KeyNotFound
@@ -20,7 +20,8 @@ from tool_server.dogs.cache import preview_key
 from tool_server.dogs.jobs import job_names
 from tool_server.dogs.view import DogAvatarView, avatar_view
 from tool_server.generation.images import preview_jpeg
-from tool_server.tools.boundary import coach_errors
+from tool_server.settings import ProviderChoice
+from tool_server.tools.boundary import MAKES_IMAGES, coach_errors
 from tool_server.tools.results import preview_blocks, tool_result
 
 _JOBS = ", ".join(job_names())
@@ -62,9 +63,7 @@ async def with_heartbeat(ctx: Context[Any, Any], work: Callable[[], Awaitable[T]
 def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(
         title="Get a dog avatar for a job",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-        ),
+        annotations=MAKES_IMAGES,
     )
     @coach_errors
     async def dog_avatar(
@@ -92,7 +91,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             ),
         ] = False,
         provider: Annotated[
-            Literal["auto", "openai", "gemini", "offline"] | None,
+            ProviderChoice | None,
             Field(description="Image provider override (default: the server's choice)."),
         ] = None,
     ) -> Annotated[CallToolResult, DogAvatarView]:

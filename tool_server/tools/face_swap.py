@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from tool_server.acting import acting_user
@@ -17,17 +17,18 @@ from tool_server.generation.references import load_references
 from tool_server.imaging.decode import DecodeLimits, decode_untrusted, encode_jpeg
 from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.runs import RunRecord
-from tool_server.tools.boundary import coach_errors
+from tool_server.settings import ProviderChoice
+from tool_server.tools.boundary import MAKES_IMAGES, coach_errors
 from tool_server.tools.long_runs import progress_reporter, run_with_deadline
 from tool_server.tools.photos import read_image_source
 from tool_server.tools.results import image_blocks, tool_result
-from tool_server.tools.run_views import IntermediateView, intermediates_of, unfinished_message
+from tool_server.tools.run_views import IntermediateView, ViewStatus, intermediates_of, unfinished
 from tool_server.userdata import keys
 from tool_server.userdata.models import ImageRecord
 
 
 class FaceSwapResult(BaseModel):
-    status: Literal["done", "pending", "failed", "interrupted"]
+    status: ViewStatus
     run_id: str
     image_id: str | None = None
     image_url: str | None = None
@@ -48,13 +49,7 @@ class FaceSwapResult(BaseModel):
 async def swap_run_view(app: AppContext, user: str, record: RunRecord) -> FaceSwapResult:
     intermediates = await intermediates_of(app, record)
     if record.status != "done" or record.result is None:
-        return FaceSwapResult(
-            status="pending" if record.status == "running" else record.status,
-            run_id=record.run_id,
-            intermediates=intermediates,
-            message=unfinished_message(record),
-            error=record.error,
-        )
+        return FaceSwapResult(**unfinished(record), intermediates=intermediates)
     result = record.result
     image = await app.docs.read(keys.image_record(user, result["image_id"]), ImageRecord)
     return FaceSwapResult(
@@ -99,9 +94,7 @@ def _upright_jpeg(data: bytes, limits: DecodeLimits) -> bytes:
 def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(
         title="Swap the user's face into an image",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-        ),
+        annotations=MAKES_IMAGES,
     )
     @coach_errors
     async def face_swap(
@@ -119,7 +112,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             Field(description="Reference photos to take the face from (default: all of the user's)."),
         ] = None,
         provider: Annotated[
-            Literal["auto", "openai", "gemini", "offline"] | None,
+            ProviderChoice | None,
             Field(
                 description="Image provider; offline is the local classical swap (also the fallback when no "
                 "hosted provider is available)."
@@ -153,15 +146,13 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             "target_sent": target_image_base64 is not None,
             "provider": options.provider,
             "model": model,
-            "reference_photo_ids": refs.photo_ids,
-            "reference_hashes": refs.hashes(),
-            "likeness_threshold": app.settings.likeness_threshold,
+            **refs.run_inputs(app.settings.likeness_threshold),
         }
         recorder = await app.runs.start(user, "face_swap", inputs, PROMPT_VERSION)
         report = progress_reporter(ctx, 4)
         await report("preparing references")
         run = await run_with_deadline(
-            app, user, recorder, lambda: swap_face(app, user, target, refs, options, recorder, report)
+            app, recorder, lambda: swap_face(app, user, target, refs, options, recorder, report)
         )
         view = await swap_run_view(app, user, run)
         blocks = await image_blocks(app, user, view.image_id, "Face swap") if view.image_id else []

@@ -14,10 +14,11 @@ from tool_server.app import AppContext
 from tool_server.errors import InvalidInput, NotFound, PreconditionMissing
 from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.runs import RunRecord
-from tool_server.tools.boundary import coach_errors
+from tool_server.settings import ProviderChoice
+from tool_server.tools.boundary import MAKES_IMAGES, coach_errors
 from tool_server.tools.long_runs import progress_reporter, run_with_deadline
 from tool_server.tools.results import image_blocks, tool_result
-from tool_server.tools.run_views import IntermediateView, intermediates_of, unfinished_message
+from tool_server.tools.run_views import IntermediateView, ViewStatus, intermediates_of, unfinished
 from tool_server.userdata import keys
 from tool_server.userdata.models import Identity, ImageRecord, now
 
@@ -32,7 +33,7 @@ class CandidateView(BaseModel):
 
 
 class IdentityImageResult(BaseModel):
-    status: Literal["done", "pending", "failed", "interrupted"]
+    status: ViewStatus
     run_id: str
     identity_id: str | None = None
     image_id: str | None = None
@@ -63,14 +64,8 @@ async def run_view(app: AppContext, user: str, record: RunRecord) -> IdentityIma
     """The result of a run, rebuilt from its record (fresh URLs each time)."""
     intermediates = await intermediates_of(app, record)
     if record.status != "done" or record.result is None:
-        message = unfinished_message(record)
         return IdentityImageResult(
-            status="pending" if record.status == "running" else record.status,
-            run_id=record.run_id,
-            identity_id=record.inputs.get("identity_id"),
-            intermediates=intermediates,
-            message=message,
-            error=record.error,
+            **unfinished(record), identity_id=record.inputs.get("identity_id"), intermediates=intermediates
         )
     result = record.result
     candidates = []
@@ -127,9 +122,7 @@ def _summary(result: dict[str, Any]) -> str:
 def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(
         title="Generate an identity image",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-        ),
+        annotations=MAKES_IMAGES,
     )
     @coach_errors
     async def generate_identity_image(
@@ -151,7 +144,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             int | None, Field(ge=1, le=4, description="Images made in parallel; the best by likeness wins.")
         ] = None,
         provider: Annotated[
-            Literal["auto", "openai", "gemini", "offline"] | None,
+            ProviderChoice | None,
             Field(description="Image provider override."),
         ] = None,
         model: Annotated[str | None, Field(description="Image model override, e.g. gpt-image-2.")] = None,
@@ -188,7 +181,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         report = progress_reporter(ctx, 2 + app.settings.max_attempts * (1 + 2 * options.candidates))
         await report("preparing references")
         record = await run_with_deadline(
-            app, user, recorder, lambda: run_generation(app, user, plan, recorder, report)
+            app, recorder, lambda: run_generation(app, user, plan, recorder, report)
         )
         view = await run_view(app, user, record)
         blocks = await image_blocks(app, user, view.image_id, "Identity image") if view.image_id else []

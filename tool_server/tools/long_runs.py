@@ -35,7 +35,7 @@ def progress_reporter(ctx: Context[Any, Any], total: int) -> Progress:
 
 
 async def run_with_deadline(
-    app: AppContext, user: str, recorder: RunRecorder, work: Callable[[], Awaitable[dict[str, Any]]]
+    app: AppContext, recorder: RunRecorder, work: Callable[[], Awaitable[dict[str, Any]]]
 ) -> RunRecord:
     """Run `work`, recording its result or failure; after the sync deadline return the running record."""
 
@@ -49,4 +49,4 @@ async def run_with_deadline(
         return result
 
     await app.jobs.run(recorder.run_id, job, app.settings.sync_deadline_s)
-    return await app.runs.get(user, recorder.run_id)
+    return recorder.record.model_copy(deep=True)  # what was just written: no need to read it back

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
@@ -15,11 +15,11 @@ from tool_server.tools.boundary import coach_errors
 from tool_server.tools.face_swap import FaceSwapResult, swap_run_view
 from tool_server.tools.identity_images import IdentityImageResult, run_view
 from tool_server.tools.results import image_blocks, tool_result
-from tool_server.tools.run_views import unfinished_message
+from tool_server.tools.run_views import ViewStatus, unfinished_message, view_status
 
 
 class RunResult(BaseModel):
-    status: Literal["done", "pending", "failed", "interrupted"]
+    status: ViewStatus
     run_id: str
     kind: str = Field(description="Which tool started it: identity_image, avatar, face_swap or dog_avatar.")
     message: str
@@ -54,7 +54,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             result.avatar, result.status, result.message = avatar, avatar.status, avatar.message
             blocks = await avatar_blocks(app, user, avatar)
         elif record.kind == "dog_avatar":
-            result.status = "pending" if record.status == "running" else record.status
+            result.status = view_status(record)
             result.message = (
                 f"A dog avatar generation ({record.inputs.get('job')}); call dog_avatar again for its image."
                 if record.status == "done"
