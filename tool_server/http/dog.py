@@ -69,7 +69,7 @@ def register(server: Any, app: AppContext) -> None:
         try:  # it may call a paid provider and rewrites a shared cache entry: same scope as the tool
             user = request_user(app, request, scope=WRITE_SCOPE)
         except HTTPException as exc:
-            return problem(exc.status_code, exc.detail, headers=exc.headers)
+            return problem(exc.status_code, exc.detail, headers=dict(exc.headers or {}) or None)
         body = await _read_body(request)
         if isinstance(body, Response):
             return body
