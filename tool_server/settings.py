@@ -19,6 +19,7 @@ StrategyName = Literal["direct", "avatar", "generic_swap"]
 
 _DEFAULT_FALLBACK: tuple[ProviderName, ...] = ("openai", "gemini", "offline")
 _DEFAULT_STRATEGY_ORDER: tuple[StrategyName, ...] = ("direct", "generic_swap", "avatar")
+# pydantic matches `pattern` with its Rust engine, where `$` is the very end (no trailing newline).
 _USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
 
 
@@ -29,7 +30,7 @@ def default_storage_dir() -> Path:
     return user_data_path("coach-image-tools", appauthor=False) / "data"
 
 
-_SIMPLE_RATE = re.compile(r"^\s*\d+\s*(/|per)\s*(second|minute|hour|day)\s*$")
+_SIMPLE_RATE = re.compile(r"\s*\d+\s*(/|per)\s*(second|minute|hour|day)\s*")
 
 
 class Settings(BaseSettings):
@@ -165,7 +166,7 @@ class Settings(BaseSettings):
     @classmethod
     def _rate_limit_syntax(cls, value: str) -> str:
         # The common form is checked without importing `limits` (start-up time); others go to its parser.
-        if value.strip() and not _SIMPLE_RATE.match(value):
+        if value.strip() and not _SIMPLE_RATE.fullmatch(value):
             from limits import parse
 
             try:
