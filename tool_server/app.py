@@ -116,7 +116,7 @@ def build_app(
             blobs, docs, limits, settings.max_reference_photos, inspect_faces=face_inspector(faces)
         ),
         profiles=ProfileStore(docs),
-        identities=IdentityStore(docs),
+        identities=IdentityStore(docs, settings.max_identities),
         faces=faces,
         providers=providers,
         runs=runs,

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     max_reference_photos: int = Field(5, ge=1, le=20, description="Reference photos kept per user.")
     max_prompt_chars: int = Field(4000, ge=100, le=32000, description="Longest accepted scenario prompt.")
 
+    # Caps on what one user keeps, and list pages (a listing never grows without bound)
+    max_identities: int = Field(50, ge=1, le=1000, description="Identities kept per user.")
+    max_images_per_identity: int = Field(
+        50, ge=1, le=1000, description="Images per identity; past it, generation for that identity stops."
+    )
+    list_page_size: int = Field(
+        20, ge=1, le=200, description="Items per page of list_identities and the gallery's run list."
+    )
+
     # Providers
     provider: ProviderChoice = Field("auto", description="Image provider: auto, openai, gemini or offline.")
     provider_fallback: list[ProviderName] = Field(

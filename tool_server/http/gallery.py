@@ -62,9 +62,21 @@ def register(server: Any, app: AppContext) -> None:
     async def gallery_me(request: Request) -> Response:
         user, not_after = page_user(app, request)
         link = page_link(user, not_after)
+        runs_from = request.query_params.get("runs_from", "0")
+        if not runs_from.isdigit() or len(runs_from) > 6:
+            return _error_page(400, "runs_from must be a number of runs to skip.")
+        page_size = app.settings.list_page_size
         view = await user_view(
-            app, user, linker(user, not_after), run_link=lambda run_id: link(f"/gallery/runs/{run_id}")
+            app,
+            user,
+            linker(user, not_after),
+            run_link=lambda run_id: link(f"/gallery/runs/{run_id}"),
+            runs_from=int(runs_from),
+            runs_limit=page_size,
         )
+        if int(runs_from) + page_size < view.runs_total:  # the signature covers the path, not this
+            me = link("/gallery/me")
+            view.older_runs_href = f"{me}{'&' if '?' in me else '?'}runs_from={int(runs_from) + page_size}"
         return HTMLResponse(render_user(view), headers=PAGE_HEADERS)
 
     @server.custom_route("/gallery/runs/{run_id}", methods=["GET"])
