@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 import httpx2
-from PIL import Image
-
 from mcp import Client
+from PIL import Image
 
 from tests.gallery.conftest import MadeRun, make_run, serve_http
 from tool_server.app import AppContext
