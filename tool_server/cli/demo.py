@@ -29,6 +29,7 @@ from tool_server.cli.output import (
     progress_bars,
 )
 from tool_server.cli.tools_client import ToolFailed, ToolMissing, ToolSession, fresh_storage, run_tools
+from tool_server.cli.wording import for_person
 from tool_server.userdata.models import Build, Gender, Height, SkinTone
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class DemoRun:
             except ToolMissing as exc:
                 step.status, step.detail = "skipped", f"{exc.name} is not on this server yet"
             except ToolFailed as exc:
-                step.status, step.detail = "failed", str(exc)
+                step.status, step.detail = "failed", for_person(str(exc))
         step.seconds = round(time.monotonic() - started, 2)
         self._describe(step)
         self.steps.append(step)
