@@ -130,7 +130,7 @@ def scene_text(prompt: str) -> str:
     """The scene a prompt asks for, as a model would read it (the identity prompts' `$scene`)."""
     found = _SCENE_AFTER.search(prompt) or _CREATE.search(prompt)
     text = found.group(1) if found else prompt.split("\n\n", 1)[0]
-    return " ".join(text.split())
+    return " ".join(text.replace(" of THIS EXACT PERSON", "").split())
 
 
 def _wrap(
