@@ -144,6 +144,7 @@ class IdentityView:
     identity: Identity
     current: ImageView | None
     accepted: ImageView | None
+    images: list[ImageView] = field(default_factory=list)  # every image made, oldest first
 
 
 @dataclass
@@ -298,6 +299,7 @@ async def user_view(
             identity=identity,
             current=await _image_view(app, user, identity.current_image_id, link, identity.name),
             accepted=await _image_view(app, user, identity.accepted_image_id, link, identity.name),
+            images=await _image_views(app, user, identity.image_ids, link, identity.name),
         )
         for identity in await app.identities.list(user)
     ]
@@ -305,6 +307,14 @@ async def user_view(
     shown = run_ids[runs_from : None if runs_limit is None else runs_from + runs_limit]
     runs = await run_summaries(app, user, run_link, run_ids=shown)
     return UserView(user, photos, avatars, identities, runs, runs_total=len(run_ids))
+
+
+async def _image_views(
+    app: AppContext, user: str, image_ids: list[str], link: Linker, alt: str
+) -> list[ImageView]:
+    """The images that still exist, in the order they were made."""
+    views = [await _image_view(app, user, i, link, f"{alt} {n}") for n, i in enumerate(image_ids, 1)]
+    return [view for view in views if view is not None]
 
 
 async def _image_view(
