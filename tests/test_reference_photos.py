@@ -216,7 +216,8 @@ async def test_a_second_persons_photo_is_refused_and_nothing_is_stored(
         )
         assert not same.is_error, same.content
         before = await stored_keys(app)
-        stranger = await client.call_tool("add_reference_photo", {"image_base64": b64(encode(grace_hopper()))})
+        hopper = b64(encode(grace_hopper()))
+        stranger = await client.call_tool("add_reference_photo", {"image_base64": hopper})
         listing = (await client.call_tool("list_reference_photos", {})).structured_content
     assert stranger.is_error
     text = stranger.content[0].text
@@ -234,7 +235,8 @@ async def test_stored_photos_of_two_people_are_reported_and_refuse_generation_un
     from tool_server.userdata.photos import PhotoLibrary
 
     # Data written before the one-person check existed: a second person slipped into the set.
-    unchecked = PhotoLibrary(app.blobs, app.docs, app.photos.limits, 5, inspect_faces=app.photos.inspect_faces)
+    inspect = app.photos.inspect_faces
+    unchecked = PhotoLibrary(app.blobs, app.docs, app.photos.limits, 5, inspect_faces=inspect)
     await unchecked.add("alice", encode(portrait()))
     hopper, _, _ = await unchecked.add("alice", encode(grace_hopper()))
     async with connect() as client:
@@ -245,7 +247,9 @@ async def test_stored_photos_of_two_people_are_reported_and_refuse_generation_un
         runs_before_fix = await app.runs.list("alice")
         await client.call_tool("remove_reference_photo", {"photo_id": hopper.photo_id})
         fixed = (await client.call_tool("list_reference_photos", {})).structured_content
-        made = await client.call_tool("generate_identity_image", {"identity_id": identity_id, "candidates": 1})
+        made = await client.call_tool(
+            "generate_identity_image", {"identity_id": identity_id, "candidates": 1}
+        )
     assert listing["consistent"] is False and len(listing["mismatched_photo_ids"]) == 2
     assert "remove_reference_photo" in listing["message"]
     assert refused.is_error and "different people" in refused.content[0].text

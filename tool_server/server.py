@@ -24,6 +24,7 @@ from tool_server.tools import (
     identity_images,
     photos,
     profile,
+    refine,
 )
 from tool_server.tools import runs as run_tools
 
@@ -75,7 +76,8 @@ def create_server(
         token_verifier=auth[1] if auth else None,
     )
     guard.server = server
-    tools = (photos, profile, identities, identity_images, avatars, face_swap, run_tools, dog, delete_data)
+    tools = [photos, profile, identities, identity_images, refine, avatars, face_swap, run_tools, dog]
+    tools.append(delete_data)
     for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
     if transport == "http":

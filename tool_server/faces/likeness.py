@@ -104,4 +104,3 @@ def odd_ones_out(
         if others and sum(d > threshold for d in others) * 2 > len(others):
             odd.append(i)
     return odd
-

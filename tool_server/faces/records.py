@@ -59,12 +59,16 @@ def verdict_text(distance: float | None, threshold: float | None, face_found: bo
     return f"{distance:.2f}, fails: passes at {threshold:.2f}"
 
 
+def verdict_of(likeness: dict[str, Any]) -> str:
+    """`verdict_text` of a likeness dict."""
+    return verdict_text(likeness.get("distance"), likeness.get("threshold"), likeness.get("face_found", True))
+
+
 def with_verdict(likeness: dict[str, Any] | None) -> dict[str, Any] | None:
     """A stored likeness dict with its `verdict` (records written before it existed lack one)."""
     if not likeness:
         return likeness
-    verdict = verdict_text(likeness.get("distance"), likeness.get("threshold"), likeness.get("face_found", True))
-    return {**likeness, "verdict": verdict}
+    return {**likeness, "verdict": verdict_of(likeness)}
 
 
 class Likeness(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 
 from tool_server.app import AppContext
+from tool_server.faces.records import verdict_text
 from tool_server.runs import RunRecord, RunStep
 from tool_server.userdata import keys
 from tool_server.userdata.models import AvatarIndex, Identity, ImageRecord
@@ -53,6 +54,11 @@ class Likeness:
             passed=raw.get("passed"),
             face_found=bool(raw.get("face_found", raw.get("score") is not None)),
         )
+
+    @property
+    def verdict(self) -> str:
+        """`0.41, passes at 0.50`: the distance against the threshold, shown on every card."""
+        return verdict_text(self.distance, self.threshold, self.face_found)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class RunStep(BaseModel):
     likeness: dict[str, Any] | None = None
     image_id: str | None = None
     note: str | None = None
+    conversation_key: str | None = Field(None, description="Gemini turns that made it, for a refine.")
 
 
 class RunRecord(BaseModel):

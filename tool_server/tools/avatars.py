@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.errors import NotFound, PreconditionMissing
+from tool_server.faces.records import verdict_of, with_verdict
 from tool_server.generation.references import load_references
 from tool_server.generation.sizes import ImageSize
 from tool_server.ids import check_id
@@ -74,7 +75,7 @@ async def avatar_view(app: AppContext, user: str, entry: AvatarEntry, approved_i
         number=entry.number,
         passed=entry.passed,
         approved=entry.avatar_id == approved_id,
-        likeness=entry.likeness,
+        likeness=with_verdict(entry.likeness),
         headshot_image_id=entry.headshot_image_id,
         headshot_name=entry.headshot_name,
         headshot_url=await url(entry.headshot_image_id) or "",
@@ -116,10 +117,10 @@ def _summary(result: dict[str, Any], views: list[AvatarView]) -> str:
             "user's avatar. Generate again, or ask the user for clearer, well-lit reference photos."
         )
     best = next(v for v in views if v.avatar_id == result["best_avatar_id"])
-    score = (best.likeness or {}).get("score", 0.0)
+    verdict = verdict_of(best.likeness or {})
     return (
         f"Made {len(views)} avatar(s); {len(passed)} passed the likeness check. The best is "
-        f"{best.avatar_id} (headshot likeness {score:.2f}); its headshot preview is attached. Show the "
+        f"{best.avatar_id} (headshot face distance {verdict}); its headshot preview is attached. Show the "
         "user, and when they are happy call approve_avatar with the avatar_id they chose."
     )
 
