@@ -60,7 +60,8 @@ async def test_an_openai_refine_edits_the_parent_first_then_the_face_crops_and_b
     assert "Change: a blue jacket" in prompt and "The first image" in prompt
     assert "Refined " + parent_id in refined.content[0].text
     print(
-        f"\nrefine result: {len(refined.model_dump_json())} bytes; provider requests: {len(fake_openai.requests)}"
+        f"\nrefine result: {len(refined.model_dump_json())} bytes; "
+        f"provider requests: {len(fake_openai.requests)}"
     )
 
 
@@ -125,7 +126,7 @@ async def test_a_gemini_refine_in_another_process_sends_back_the_earlier_turns_w
         parts_reply([image_part(users_face())]),
     )
     async with client_for(build_app(gemini_settings(tmp_path, fake_gemini), "stdio")) as client:
-        identity_id, parent_id = await make_parent(client)
+        _, parent_id = await make_parent(client)
     # A fresh app: nothing in memory, only what the parent's run stored.
     async with client_for(build_app(gemini_settings(tmp_path, fake_gemini), "stdio")) as client:
         refined = await client.call_tool(
