@@ -15,6 +15,7 @@ from tests.fakes.fake_openai import FakeOpenAI, images_reply
 from tests.generation.conftest import another_persons_face, prepare_user, users_face
 from tests.generation.test_identity_images import client_for
 from tool_server.app import AppContext, build_app
+from tool_server.gallery import write_user_gallery
 from tool_server.generation.images import get_image
 from tool_server.settings import Settings
 
@@ -35,7 +36,7 @@ async def make_parent(client: Any) -> tuple[str, str]:
 
 
 async def test_an_openai_refine_edits_the_parent_first_then_the_face_crops_and_becomes_current(
-    openai_app: AppContext, fake_openai: FakeOpenAI
+    openai_app: AppContext, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     fake_openai.enqueue(images_reply([users_face()]), images_reply([users_face()]))
     async with client_for(openai_app) as client:
@@ -59,6 +60,11 @@ async def test_an_openai_refine_edits_the_parent_first_then_the_face_crops_and_b
     prompt = edit.fields["prompt"][0]
     assert "Change: a blue jacket" in prompt and "The first image" in prompt
     assert "Refined " + parent_id in refined.content[0].text
+    html = (await write_user_gallery(openai_app, "alice", tmp_path / "gallery")).read_text()
+    verdict = out["likeness"]["verdict"]
+    assert f"<code>{parent_id}</code> → <code>{out['image_id']}</code> “a blue jacket”" in html
+    lineage = html.split('<ol class="lineage">', 1)[1].split("</ol>", 1)[0]
+    assert f"· {verdict}</span>" in lineage
     print(
         f"\nrefine result: {len(refined.model_dump_json())} bytes; "
         f"provider requests: {len(fake_openai.requests)}"

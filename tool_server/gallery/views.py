@@ -146,10 +146,21 @@ class AvatarView:
 
 
 @dataclass(frozen=True)
+class RefineStep:
+    """One refine: parent -> refined image, with the instruction and the refined image's likeness."""
+
+    parent_image_id: str
+    image_id: str
+    instruction: str | None
+    likeness: Likeness | None
+
+
+@dataclass(frozen=True)
 class IdentityView:
     identity: Identity
     current: ImageView | None
     accepted: ImageView | None
+    lineage: list[RefineStep] = field(default_factory=list)
 
 
 @dataclass
@@ -284,10 +295,23 @@ async def user_view(app: AppContext, user: str, link: Linker, run_link: RunLink 
             identity=identity,
             current=await _image_view(app, user, identity.current_image_id, link, identity.name),
             accepted=await _image_view(app, user, identity.accepted_image_id, link, identity.name),
+            lineage=await _lineage(app, user, identity),
         )
         for identity in await app.identities.list(user)
     ]
     return UserView(user, photos, avatars, identities, await run_summaries(app, user, run_link))
+
+
+async def _lineage(app: AppContext, user: str, identity: Identity) -> list[RefineStep]:
+    """The identity's refined images in the order they were made, each with its parent."""
+    steps = []
+    for image_id in identity.image_ids:
+        record = await app.docs.read(keys.image_record(user, image_id), ImageRecord)
+        if record is not None and record.parent_image_id:
+            steps.append(
+                RefineStep(record.parent_image_id, image_id, record.instruction, Likeness.of(record.likeness))
+            )
+    return steps
 
 
 async def _image_view(
