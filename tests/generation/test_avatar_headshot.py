@@ -26,7 +26,8 @@ async def test_an_avatar_from_the_users_headshot_makes_only_the_full_body_in_one
     assert request.fields["prompt"][0] == render("avatar_fullbody")
     assert [f.filename for f in request.files if f.field.startswith("image")] == ["headshot.png"]
     print(
-        f"\navatar from headshot: {len(fake_openai.requests)} provider request(s), result {len(result.model_dump_json())} bytes"
+        f"\navatar from headshot: {len(fake_openai.requests)} provider request(s), "
+        f"result {len(result.model_dump_json())} bytes"
     )
 
 
