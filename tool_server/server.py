@@ -17,6 +17,7 @@ from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
 from tool_server.tools import (
     avatars,
+    batch,
     delete_data,
     dog,
     face_swap,
@@ -76,8 +77,8 @@ def create_server(
         token_verifier=auth[1] if auth else None,
     )
     guard.server = server
-    tools = [photos, profile, identities, identity_images, refine, avatars, face_swap, run_tools, dog]
-    tools.append(delete_data)
+    tools = [photos, profile, identities, identity_images, refine, batch, avatars, face_swap, run_tools]
+    tools += [dog, delete_data]
     for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
     if transport == "http":

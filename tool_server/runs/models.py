@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from tool_server.userdata.models import now
 
 RunStatus = Literal["running", "done", "failed", "interrupted"]
-RunKind = Literal["identity_image", "avatar", "face_swap", "dog_avatar"]
+RunKind = Literal["identity_image", "avatar", "face_swap", "dog_avatar", "batch"]
 
 
 class RunStep(BaseModel):
