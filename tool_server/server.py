@@ -33,11 +33,12 @@ INSTRUCTIONS = """\
 Image tools for a life coach. The user sees a picture of themselves living the identity they chose;
 it only works if the face is unmistakably theirs, so every image carries a measured likeness score.
 Typical flow: read coach://me/photo_url; without a photo, guide the user to add_reference_photo;
-set_body_profile; save_identity with the visualization; generate_identity_image; when the user
-likes it, accept_identity_visualization. Optional: generate_avatar then approve_avatar once (for
-the avatar strategy); face_swap to put the user's face into an image; dog_avatar for a coach
-agent's avatar. Slow runs answer status pending: call get_run with the run_id a little later.
-needs_review true means the face did not match: never present that image as the user.
+set_body_profile; save_identity with the visualization; generate_identity_image (or
+generate_all_identity_images for every identity); refine_identity_image to change a picture the user
+almost likes; when the user likes it, accept_identity_visualization. Optional: generate_avatar then
+approve_avatar once (for the avatar strategy); face_swap to put the user's face into an image;
+dog_avatar for a coach agent's avatar. Slow runs answer status pending: call get_run with the
+run_id a little later. needs_review true means the face did not match: never present that image as the user.
 Images come back as a small preview plus a link; say in words what the picture shows."""
 
 

@@ -154,3 +154,16 @@ async def test_a_gemini_refine_in_another_process_sends_back_the_earlier_turns_w
     (instruction,) = contents[2]["parts"]
     assert "at sunset" in instruction["text"]
     print(f"\ngemini refine request: {len(second.body)} bytes, {len(contents)} turns")
+
+
+async def test_the_visualization_prompt_offers_a_refine_before_a_regeneration_and_the_batch(
+    openai_app: AppContext,
+) -> None:
+    async with client_for(openai_app) as client:
+        prompt = await client.get_prompt("identity_visualization")
+        instructions = client.instructions or ""
+    text = prompt.messages[0].content.text  # type: ignore[union-attr]
+    unsatisfied = text.split("\n5. ", 1)[1]
+    assert unsatisfied.index("refine_identity_image") < unsatisfied.index("Offer to regenerate")
+    assert "generate_all_identity_images" in text and "several identities" in text
+    assert "refine_identity_image" in instructions and "generate_all_identity_images" in instructions
