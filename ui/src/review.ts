@@ -42,14 +42,14 @@ async function load(identityId: string, prefer?: string): Promise<void> {
   document.getElementById("name")!.textContent = state.name;
   refineForm.hidden = !state.refine;
   thumbs.replaceChildren();
-  for (const image of state.images) {
-    const [words] = likenessWords(image.likeness);
-    const button = el("button", { type: "button", "data-id": image.image_id, "aria-label": `Show image ${image.image_id}. ${words}` },
-      el("img", { src: image.image, alt: "" }),
-      el("span", { class: image.likeness?.passed ? "ok" : "bad", text: image.likeness?.passed ? "passes" : "needs review" }));
+  state.images.forEach((image: any, index: number) => {
+    const passed = Boolean(image.likeness?.passed);
+    const button = el("button", { type: "button", "data-id": image.image_id, title: likenessWords(image.likeness)[0] },
+      el("img", { src: image.image, alt: `Candidate ${index + 1}` }),
+      el("span", { class: passed ? "ok" : "bad", text: passed ? "passes" : "needs review" }));
     button.addEventListener("click", () => show(image));
     thumbs.append(button);
-  }
+  });
   const first = state.images.find((i: any) => i.image_id === prefer) ?? state.images[0];
   document.getElementById("review")!.hidden = !first;
   if (first) show(first);
