@@ -36,11 +36,12 @@ HOST_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 
 
 def needs_browser() -> list[Any]:
+    ready = os.path.exists(CHROMIUM) and HOST_JS.exists() and AXE_JS.exists()
     return [
         pytest.mark.slow,
         pytest.mark.skipif(
-            not os.environ.get("CI") and not (os.path.exists(CHROMIUM) and HOST_JS.exists() and AXE_JS.exists()),
-            reason="needs chromium and the built test host (cd ui && npm ci && npm run build); .ci/run does both",
+            not ready and not os.environ.get("CI"),
+            reason="needs chromium and the test host (cd ui && npm ci && npm run build); .ci/run does both",
         ),
     ]
 
@@ -57,7 +58,7 @@ class Host:
     problems: list[str] = field(default_factory=list)
 
     async def open(
-        self, uri: str, tool_input: dict[str, Any] | None = None, tool_result: Any = None, theme: str = "light"
+        self, uri: str, tool_input: dict[str, Any] | None = None, result: Any = None, theme: str = "light"
     ) -> Any:
         """Render the page at `uri` as the host would after a call of its tool; returns its frame."""
         content = wire(await self.client.read_resource(uri))["contents"][0]
@@ -65,7 +66,7 @@ class Host:
         await self.page.evaluate(
             "([html, input, result, theme]) => { document.body.style.background = theme === 'dark' ? "
             "'#111' : '#fff'; return startApp(html, input, result, theme); }",
-            [content["text"], tool_input or {}, wire(tool_result) if tool_result is not None else None, theme],
+            [content["text"], tool_input or {}, None if result is None else wire(result), theme],
         )
         return self.page.frame_locator("iframe")
 
@@ -74,7 +75,14 @@ class Host:
 
     async def screenshot(self, name: str) -> Path:
         path = self.shots / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=True)
+        # Chromium paints a cross-origin iframe only near the viewport: make the viewport the page.
+        size = self.page.viewport_size
+        height = await self.page.evaluate("() => document.documentElement.scrollHeight")
+        await self.page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+        for frame in (self.frame(), self.page.main_frame):
+            await frame.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        await self.page.screenshot(path=str(path))
+        await self.page.set_viewport_size(size)
         print(f"\nscreenshot: {path}")
         return path
 
@@ -124,7 +132,8 @@ async def hosting(app: AppContext, tmp_path: Path, width: int = 360) -> AsyncIte
                 return wire(await client.read_resource(params["uri"]))
 
             await page.expose_function("mcpForward", forward)
-            await page.set_content(HOST_PAGE % ("#fff", HOST_JS.read_text().replace("</script", "<\\/script")))
+            script = HOST_JS.read_text().replace("</script", "<\\/script")
+            await page.set_content(HOST_PAGE % ("#fff", script))
             yield host
         finally:
             await browser.close()

@@ -67,7 +67,8 @@ async def test_a_person_frames_their_face_in_the_square_and_the_stored_crop_is_t
         stored = Image.open(io.BytesIO(await browser_app.blobs.get(record.face_crop_key))).convert("RGB")
     assert crop["size"] < 900 and (crop["x"], crop["y"]) != (0, 150)  # zoomed and moved off-centre
     face = record.face_box  # the face found inside the chosen square, in photo pixels
-    assert face is not None and crop["x"] <= face["x"] and face["x"] + face["width"] <= crop["x"] + crop["size"]
+    assert face is not None
+    assert crop["x"] <= face["x"] and face["x"] + face["width"] <= crop["x"] + crop["size"]
     assert crop["y"] <= face["y"] and face["y"] + face["height"] <= crop["y"] + crop["size"]
     expected = photo.crop((crop["x"], crop["y"], crop["x"] + crop["size"], crop["y"] + crop["size"]))
     expected = expected.resize(stored.size)
@@ -169,7 +170,6 @@ async def test_an_image_that_needs_review_is_marked_and_accepted_only_after_conf
 ) -> None:
     strict = build_app(browser_app.settings.model_copy(update={"likeness_threshold": 0.01}), "http")
     async with hosting(strict, tmp_path) as host:  # nothing passes so strict a threshold
-
         made = await make_images(host)
         out = made["result"].structured_content
         app = await host.open("ui://coach/review.html", made["arguments"], made["result"])

@@ -1,13 +1,13 @@
 // Dog avatar picker: every job's cached avatar in a grid (placeholders where none is cached);
 // pick one, or make a new one for the picked job.
-import { callTool, connect, el, errorText, status, tellModel } from "./bridge";
+import { type ToolResult, callTool, connect, el, errorText, status, tellModel } from "./bridge";
 
 const grid = document.getElementById("grid")!;
 const picked = document.getElementById("picked")!;
 const regenerate = document.getElementById("regenerate") as HTMLButtonElement;
 let current: string | null = null;
 
-const label = (job: string) => job.charAt(0).toUpperCase() + job.slice(1);
+const label = (job: string) => (job.length <= 2 ? job.toUpperCase() : job.charAt(0).toUpperCase() + job.slice(1));
 
 async function load(): Promise<void> {
   const result = await callTool("app_dog_avatars");
@@ -32,17 +32,22 @@ async function pick(job: string, fresh: boolean): Promise<void> {
   const result = await callTool("dog_avatar", { job, regenerate: fresh });
   regenerate.disabled = false;
   if (result.isError) return status(errorText(result), "error");
-  show(result.structuredContent);
+  show(result.structuredContent, preview(result));
   await tellModel(`The user picked the "${job}" dog avatar in the app.`);
   await load();
 }
 
-function show(view: any): void {
+/** The small preview the tool result carries inline (a data URL: no network needed). */
+function preview(result: ToolResult): string | null {
+  const block = result.content?.find((c: any) => c.type === "image") as any;
+  return block ? `data:${block.mimeType};base64,${block.data}` : null;
+}
+
+function show(view: any, src: string | null): void {
   current = view.job;
   const image = document.getElementById("big") as HTMLImageElement;
-  image.alt = `The ${view.job} dog avatar`;
-  const card = grid.querySelector<HTMLElement>(`[data-job="${view.job}"] img`);
-  if (card) image.src = (card as HTMLImageElement).src;
+  image.alt = `The ${label(view.job)} dog avatar`;
+  if (src) image.src = src;
   picked.hidden = false;
   document.getElementById("picked-name")!.textContent = label(view.job);
   status(view.needs_review ? "Picked; this one failed a check, so it is only a draft." : `Picked ${label(view.job)}.`,
@@ -53,5 +58,5 @@ regenerate.addEventListener("click", () => current && void pick(current, true));
 
 connect("dog-avatars", (result) => {
   if (!result.isError && result.structuredContent?.job) current = result.structuredContent.job;
-  void load().then(() => { if (current && !result.isError) show(result.structuredContent); });
+  void load().then(() => { if (current && !result.isError) show(result.structuredContent, preview(result)); });
 }).then(load).catch((e) => status(String(e), "error"));

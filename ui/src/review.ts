@@ -26,6 +26,7 @@ function show(image: any): void {
   const [words, kind] = likenessWords(image.likeness);
   verdict.textContent = words;
   verdict.className = kind;
+  document.getElementById("flag")!.hidden = Boolean(image.likeness?.passed);
   const accepted = state.accepted_image_id === image.image_id;
   accept.textContent = accepted ? "Accepted" : image.likeness?.passed ? "Accept" : "Accept anyway…";
   accept.disabled = accepted;
