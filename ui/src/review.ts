@@ -90,7 +90,7 @@ refineForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = (document.getElementById("refine-text") as HTMLInputElement).value.trim();
   if (!text) return status("Say in a few words what to change.", "error");
-  void generate("refine_identity_image", { identity_id: state.identity_id, image_id: selected.image_id, instruction: text });
+  void generate("refine_identity_image", { image_id: selected.image_id, instruction: text });
 });
 
 connect("identity-review", (result) => {
