@@ -80,7 +80,9 @@ class Host:
         height = await self.page.evaluate("() => document.documentElement.scrollHeight")
         await self.page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
         for frame in (self.frame(), self.page.main_frame):
-            await frame.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            await frame.evaluate(
+                "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+            )
         await self.page.screenshot(path=str(path))
         await self.page.set_viewport_size(size)
         print(f"\nscreenshot: {path}")

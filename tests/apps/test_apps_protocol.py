@@ -6,11 +6,16 @@ import json
 import re
 
 import pytest
+from mcp import Client
 from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 
 from tests.conftest import Connect, wire
+from tool_server.app import build_app
 from tool_server.apps.pages import PAGES
+from tool_server.ids import new_id
+from tool_server.server import create_server
+from tool_server.settings import Settings
 
 ERAS = ["auto", "legacy"]
 BOUND = {page.tool: page.uri for page in PAGES}
@@ -76,3 +81,20 @@ async def test_app_only_tools_answer_a_client_with_the_extension(connect: Connec
     jobs = dogs.structured_content["jobs"]
     assert len(jobs) == 20 and "default" not in {job["job"] for job in jobs}  # the 20 jobs
     assert all(job["image"] is None for job in jobs)  # nothing cached yet: placeholders
+
+
+async def test_the_review_helper_answers_another_users_identity_as_not_found(
+    connect: Connect, settings: Settings
+) -> None:
+    async with connect(extensions=apps_extension()) as alice:
+        saved = await alice.call_tool("save_identity", {"name": "Mine", "visualization": "Running"})
+    identity_id = saved.structured_content["identity_id"]
+    bob = build_app(settings.model_copy(update={"user": "bob"}), "stdio")  # same storage, other user
+    server = create_server(bob.settings, bob.transport, app=bob)
+    async with Client(server, extensions=apps_extension()) as client:
+        real = await client.call_tool("app_identity_review", {"identity_id": identity_id})
+        made_up = await client.call_tool("app_identity_review", {"identity_id": new_id("idn")})
+    assert real.is_error and made_up.is_error
+    assert "no identity" in real.content[0].text.lower()
+    masked = real.content[0].text.replace(identity_id, "<id>")
+    assert masked == made_up.content[0].text.replace(made_up.content[0].text.split("'")[1], "<id>")
