@@ -6,6 +6,7 @@ Screenshots land in the test's tmp dir (`pytest -s` prints their paths).
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -33,10 +34,11 @@ def assert_clean(host: Host) -> None:
     assert host.problems == [], host.problems
 
 
+@pytest.mark.parametrize("width,height", [(900, 1200), (2400, 3000)])
 async def test_a_person_frames_their_face_in_the_square_and_the_stored_crop_is_that_square(
-    browser_app: AppContext, tmp_path: Path
+    browser_app: AppContext, tmp_path: Path, width: int, height: int
 ) -> None:
-    photo = portrait(900, 1200)
+    photo = portrait(width, height)
     async with hosting(browser_app, tmp_path) as host:
         app = await host.open("ui://coach/photos.html")
         await app.get_by_text("0 of 5 photos").wait_for()
@@ -54,18 +56,22 @@ async def test_a_person_frames_their_face_in_the_square_and_the_stored_crop_is_t
         await host.page.mouse.up()
         await square.focus()
         await host.page.keyboard.press("ArrowLeft")  # and nudge it with the keyboard
-        await host.screenshot("photos_cropping")
+        await host.screenshot(f"photos_cropping_{width}")
         await app.get_by_role("button", name="Save photo").click()
         await settle(host, app, "Saved reference photo")
         await app.get_by_text("1 of 5 photos").wait_for()
-        await host.screenshot("photos_saved")
+        await host.screenshot(f"photos_saved_{width}")
         violations = await host.axe()
 
         [call] = [c for c in host.calls if c["name"] == "add_reference_photo"]
         crop = call["arguments"]["crop"]
         [record] = (await browser_app.photos.index("alice")).photos
         stored = Image.open(io.BytesIO(await browser_app.blobs.get(record.face_crop_key))).convert("RGB")
-    assert crop["size"] < 900 and (crop["x"], crop["y"]) != (0, 150)  # zoomed and moved off-centre
+    sent = Image.open(io.BytesIO(base64.b64decode(call["arguments"]["image_base64"].partition(",")[2])))
+    assert max(sent.size) == min(max(width, height), 2048)  # large photos are sent at 2048 px at most
+    photo = photo.resize(sent.size)  # the crop box is in pixels of the photo sent
+    assert crop["size"] < min(sent.size) * 0.6  # zoomed in
+    assert (crop["x"] * 2 + crop["size"], crop["y"] * 2 + crop["size"]) != sent.size  # moved off-centre
     face = record.face_box  # the face found inside the chosen square, in photo pixels
     assert face is not None
     assert crop["x"] <= face["x"] and face["x"] + face["width"] <= crop["x"] + crop["size"]
@@ -117,6 +123,10 @@ async def test_a_person_answers_the_body_questions_with_the_keyboard(
         await settle(host, app, "Saved")
         await host.screenshot("body_saved")
         violations = await host.axe()
+        dark = await host.open("ui://coach/body.html", theme="dark")  # reopened: answers kept
+        await dark.locator("#skin_tone-medium:checked").wait_for()
+        await host.screenshot("body_dark")
+        violations += await host.axe()
         profile = await browser_app.profiles.get("alice")
     assert (profile.gender, profile.height, profile.build, profile.skin_tone) == (
         "man",
@@ -206,6 +216,10 @@ async def test_a_person_picks_a_dog_job_from_the_grid(browser_app: AppContext, t
         await settle(host, app, "Picked Support")
         violations = await host.axe()
         context = await host.page.evaluate("() => window.modelContext")
+        dark = await host.open("ui://coach/dogs.html", theme="dark")
+        await dark.get_by_role("button", name="Support: ready").wait_for()
+        await host.screenshot("dogs_dark")
+        violations += await host.axe()
     assert (cached, placeholders) == (2, 18)
     picks = [c["arguments"] for c in host.calls if c["name"] == "dog_avatar"]
     assert picks == [{"job": "support", "regenerate": False}, {"job": "support", "regenerate": True}]

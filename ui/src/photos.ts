@@ -9,7 +9,20 @@ const picture = document.getElementById("picture") as HTMLImageElement;
 const save = document.getElementById("save") as HTMLButtonElement;
 const refusal = document.getElementById("refusal")!;
 let cropper: Cropper | null = null;
-let chosen: { data: string; name: string } | null = null;
+let chosen: { data: string; name: string; scale: number } | null = null;
+// Phone photos are often 4000 px and 5 MB or more: send at most this side (the face crop is 512 px).
+const MAX_SIDE = 2048;
+
+/** The photo re-encoded at most MAX_SIDE on its longest side (upright, as the browser shows it). */
+function shrink(img: HTMLImageElement): { data: string; scale: number } | null {
+  const scale = MAX_SIDE / Math.max(img.naturalWidth, img.naturalHeight);
+  if (scale >= 1) return null;
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(img.naturalWidth * scale);
+  canvas.height = Math.round(img.naturalHeight * scale);
+  canvas.getContext("2d")!.drawImage(img, 0, 0, canvas.width, canvas.height);
+  return { data: canvas.toDataURL("image/jpeg", 0.92), scale };
+}
 
 const VERDICTS: Record<string, [string, string]> = {
   ok: ["Good reference", "ok"],
@@ -41,9 +54,11 @@ function pick(input: HTMLInputElement): void {
   if (!file) return;
   const reader = new FileReader();
   reader.onload = () => {
-    chosen = { data: String(reader.result), name: file.name };
+    chosen = { data: String(reader.result), name: file.name, scale: 1 };
     refusal.textContent = "";
     picture.onload = () => {
+      const smaller = shrink(picture);
+      if (smaller && chosen) Object.assign(chosen, smaller);
       editor.hidden = false;
       cropper = new Cropper(frame, picture, picture.naturalWidth, picture.naturalHeight);
       save.disabled = false;
@@ -73,7 +88,11 @@ save.addEventListener("click", async () => {
   save.disabled = true;
   status("Checking the photo…");
   const args: Record<string, unknown> = { image_base64: chosen.data, filename: chosen.name };
-  if (cropper) args.crop = cropper.box();
+  if (cropper) {
+    const box = cropper.box();
+    const size = Math.max(1, Math.floor(box.size * chosen.scale));
+    args.crop = { x: Math.floor(box.x * chosen.scale), y: Math.floor(box.y * chosen.scale), size };
+  }
   const result = await callTool("add_reference_photo", args);
   save.disabled = false;
   if (result.isError) {
