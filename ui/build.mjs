@@ -19,6 +19,10 @@ async function bundle(entry, extra = {}) {
   return out.outputFiles[0].text;
 }
 
+// The live status line: where the page puts it, else at its end.
+const STATUS = '<p id="status" role="status" aria-live="polite"></p>';
+const withStatus = (body) => (body.includes("__STATUS__") ? body.replace("__STATUS__", STATUS) : `${body}\n${STATUS}`);
+
 const stale = [];
 mkdirSync(pagesDir, { recursive: true });
 for (const [name, title] of Object.entries(APPS)) {
@@ -27,7 +31,7 @@ for (const [name, title] of Object.entries(APPS)) {
   const html = read("src/page.html")
     .replaceAll("__TITLE__", title)
     .replace("__CSS__", () => css)
-    .replace("__BODY__", () => read(`src/${name}.html`))
+    .replace("__BODY__", () => withStatus(read(`src/${name}.html`)))
     .replace("__JS__", () => js.replaceAll("</script", "<\\/script"));
   const target = join(pagesDir, `${name}.html`);
   let current = "";

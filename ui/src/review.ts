@@ -74,14 +74,33 @@ accept.addEventListener("click", () => {
 document.getElementById("confirm-yes")!.addEventListener("click", () => void doAccept());
 document.getElementById("confirm-no")!.addEventListener("click", () => { confirmBox.hidden = true; accept.focus(); });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A run that answered pending, followed with get_run until it is done (about ten minutes at most). */
+async function finished(out: any): Promise<any> {
+  for (let i = 0; out?.status === "pending" && i < 200; i++) {
+    status("Still making the image; this can take a few minutes…");
+    await sleep(3000);
+    const polled = await callTool("get_run", { run_id: out.run_id });
+    if (polled.isError) throw new Error(errorText(polled));
+    out = polled.structuredContent.identity_image ?? { ...out, status: polled.structuredContent.status };
+  }
+  return out;
+}
+
+async function showResult(out: any): Promise<void> {
+  out = await finished(out);
+  if (out.status !== "done") return status(out.message || out.error || "The image could not be made.", "error");
+  const words = out.needs_review ? "No new image passed the likeness check." : "New image ready.";
+  status(words, out.needs_review ? "error" : "ok");
+  await load(out.identity_id, out.image_id);
+}
+
 async function generate(tool: string, args: Record<string, unknown>): Promise<void> {
   status("Making a new image; this can take a minute…");
   const result = await callTool(tool, args);
   if (result.isError) return status(errorText(result), "error");
-  const out = result.structuredContent;
-  if (out.status === "pending") return status(`Still working (run ${out.run_id}); ask the coach to check on it.`);
-  status(out.message, out.needs_review ? "error" : "ok");
-  await load(state.identity_id, out.image_id);
+  await showResult(result.structuredContent).catch((e) => status(String(e.message ?? e), "error"));
 }
 
 document.getElementById("again")!.addEventListener("click", () =>
@@ -95,6 +114,6 @@ refineForm.addEventListener("submit", (event) => {
 
 connect("identity-review", (result) => {
   const out = result.structuredContent;
-  if (result.isError || !out?.identity_id) return status(result.isError ? errorText(result) : "Waiting for an image…");
-  void load(out.identity_id, out.image_id);
+  if (result.isError || !out?.run_id) return status(result.isError ? errorText(result) : "Waiting for an image…");
+  void showResult(out).catch((e) => status(String(e.message ?? e), "error"));
 }, (args) => { lastArgs = args; }).catch((e) => status(String(e), "error"));
