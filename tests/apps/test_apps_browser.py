@@ -165,6 +165,8 @@ async def test_a_person_reviews_the_image_and_accepts_it(
         await app.locator("#verdict").filter(has_text="likeness").wait_for(timeout=300_000)
         verdict = await app.locator("#verdict").inner_text()
         thumbs = await app.locator("#thumbs button").count()
+        refine_shown = await app.get_by_role("button", name="Refine").is_visible()
+        tools = {tool.name for tool in (await host.client.list_tools()).tools}
         await host.screenshot(f"review_{theme}")
         await app.get_by_role("button", name="Accept", exact=True).click()
         await settle(host, app, "Accepted")
@@ -174,6 +176,7 @@ async def test_a_person_reviews_the_image_and_accepts_it(
         assert out["status"] == "pending" and "get_run" in [c["name"] for c in host.calls]
     assert "Looks like you" in verdict and "limit" in verdict
     assert thumbs == 2
+    assert refine_shown == ("refine_identity_image" in tools)  # offered only where the server has it
     assert identity is not None and identity.accepted_image_id == identity.current_image_id is not None
     assert violations == []
     assert_clean(host)
