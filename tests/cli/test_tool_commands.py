@@ -16,6 +16,7 @@ from tool_server.app import AppContext
 from tool_server.cli.generate import generate_image
 from tool_server.cli.output import progress_bars
 from tool_server.cli.tools_client import ToolSession
+from tool_server.cli.wording import for_person
 from tool_server.server import create_server
 from tool_server.settings import Settings
 from tool_server.userdata import keys
@@ -57,7 +58,9 @@ def test_photos_list_prints_a_table_with_the_photo(invoke: Invoke, portrait_file
     assert photo_id in table.stdout
 
 
-def test_a_tool_error_exits_1_with_the_tools_own_message(invoke: Invoke, connect: Connect) -> None:
+def test_a_tool_error_exits_1_with_the_tools_message_worded_for_the_terminal(
+    invoke: Invoke, connect: Connect
+) -> None:
     async def call_directly() -> Any:
         async with connect() as client:
             return await client.call_tool("remove_reference_photo", {"photo_id": "photo_does_not_exist"})
@@ -70,7 +73,7 @@ def test_a_tool_error_exits_1_with_the_tools_own_message(invoke: Invoke, connect
     assert direct.is_error
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.strip() == f"coach-image-tools: {tool_text}"
+    assert result.stderr.strip() == f"coach-image-tools: {for_person(tool_text)}"
 
 
 def test_adding_a_missing_file_exits_1_and_names_it(

@@ -15,6 +15,7 @@ from tool_server.cli.output import (
     print_table,
 )
 from tool_server.cli.tools_client import run_image_tool, run_tools
+from tool_server.cli.wording import for_person
 from tool_server.settings import ProviderChoice
 
 avatar = typer.Typer(help="Make the user's avatar (headshot + full body) and approve one.")
@@ -35,7 +36,7 @@ def print_avatars(result: dict[str, Any]) -> None:
     ]
     title = f"Avatars: {result.get('provider')} {result.get('model')}, {cost_text(result.get('cost_usd'))}"
     print_table(title, ("avatar_id", "#", "likeness", "best", "headshot", "full body"), rows)
-    typer.echo(result.get("message", ""))
+    typer.echo(for_person(result.get("message", "")))
 
 
 @avatar.callback(invoke_without_command=True)
@@ -76,4 +77,4 @@ def approve(
     if json_out:
         print_json(result)
     else:
-        typer.echo(result.get("message") or f"Approved {avatar_id}.")
+        typer.echo(for_person(result.get("message") or f"Approved {avatar_id}."))

@@ -15,6 +15,7 @@ from tool_server.cli.output import (
     print_table,
 )
 from tool_server.cli.tools_client import PENDING_POLL_S, ToolSession, run_image_tool, run_tools
+from tool_server.cli.wording import for_person
 from tool_server.settings import ProviderChoice
 
 
@@ -36,7 +37,7 @@ def print_generation(result: dict[str, Any]) -> None:
         ("image_id", "strategy", "likeness", "chosen"),
         rows,
     )
-    typer.echo(result["message"])
+    typer.echo(for_person(result["message"]))
     if result.get("image_url"):
         typer.echo(f"Image: {result['image_url']}")
 
@@ -97,5 +98,5 @@ def accept(
     if json_out:
         print_json(result)
     else:
-        typer.echo(result["message"])
+        typer.echo(for_person(result["message"]))
         typer.echo(f"Image: {result['image_url']}")
