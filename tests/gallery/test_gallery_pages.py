@@ -127,6 +127,8 @@ async def test_the_gallery_lists_runs_a_page_at_a_time_following_older_runs_link
     assert [len(page) for page in shown] == [2, 2, 1]
     assert [run for page in shown for run in page] == sorted(made, reverse=True)  # newest first
     assert bad.status_code == 400
+
+
 async def test_gallery_me_links_every_run_and_shows_as_many_images_as_it_counts(
     http_app: AppContext, made_run: MadeRun, tmp_path: Path
 ) -> None:
