@@ -33,9 +33,11 @@ async def test_run_page_lists_every_step_in_order_with_likeness_and_the_calls(
     sources = re.findall(r'<img src="/img/([^"]+)"', page)
     assert sources == [step.key for step in record.steps]
     assert [s.kind for s in record.steps] == ["generic", "generic", "swapped", "swapped"]
-    best = made_run.result["likeness"]["score"]
-    assert f'likeness <b class="score">{best:.2f}</b> · pass' in page
-    assert page.count("· pass") == 2  # the two scored swaps; the generic images are not scored
+    best = made_run.result["likeness"]
+    verdict = f"{best['distance']:.2f}, passes at 0.50"
+    assert f'likeness <b class="score">{best["score"]:.2f}</b> · {verdict}' in page
+    # The two scored swaps; the generic images are not scored.
+    assert page.count(", passes at 0.50</span>") == 2
     assert page.count('class="badge chosen-tag"') == 1
     assert "offline-compositor-v1" in page and "offline.face_swap" in page
     assert "Giving a keynote on a big stage" in page and "$0.000" in page
