@@ -67,9 +67,13 @@ async def test_generation_stops_at_the_images_per_identity_cap_before_any_provid
         first = await client.call_tool("generate_identity_image", {**identity, "candidates": 2})
         runs_before = await app.runs.list("alice")
         second = await client.call_tool("generate_identity_image", {**identity, "candidates": 1})
+        image_id = first.structured_content["image_id"]  # type: ignore[index]
+        refine = {"image_id": image_id, "instruction": "a blue jacket"}
+        refined = await client.call_tool("refine_identity_image", refine)
         runs_after = await app.runs.list("alice")
     assert not first.is_error, first.content
     assert second.is_error
     text = second.content[0].text  # type: ignore[union-attr]
     assert "most kept per identity is 2" in text and "Nothing was generated" in text
+    assert refined.is_error and "most kept per identity" in refined.content[0].text  # type: ignore[union-attr]
     assert runs_after == runs_before  # refused before a run (or a paid call) started

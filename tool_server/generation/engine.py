@@ -71,8 +71,8 @@ class Plan:
     lineage: dict[str, str] = field(default_factory=dict)
 
 
-async def plan_generation(app: AppContext, user: str, identity_id: str, options: GenerateOptions) -> Plan:
-    identity = await app.identities.get(user, identity_id)
+def check_image_room(app: AppContext, identity: Identity) -> None:
+    """Refuse, before any provider call, a run for an identity that has its most images."""
     cap = app.settings.max_images_per_identity
     if len(identity.image_ids) >= cap:
         raise LimitExceeded(
@@ -80,6 +80,11 @@ async def plan_generation(app: AppContext, user: str, identity_id: str, options:
             f"identity is {cap}. Nothing was generated. Accept one with accept_identity_visualization, "
             "or save a new identity for a new scene."
         )
+
+
+async def plan_generation(app: AppContext, user: str, identity_id: str, options: GenerateOptions) -> Plan:
+    identity = await app.identities.get(user, identity_id)
+    check_image_room(app, identity)
     if options.prompt and len(options.prompt) > app.settings.max_prompt_chars:
         raise InvalidInput(f"prompt is longer than {app.settings.max_prompt_chars} characters; shorten it.")
     scene = identity.visualization.strip()

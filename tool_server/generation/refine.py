@@ -15,7 +15,7 @@ from typing import Any
 
 from tool_server.app import AppContext
 from tool_server.errors import InvalidInput
-from tool_server.generation.engine import GenerateOptions, Plan
+from tool_server.generation.engine import GenerateOptions, Plan, check_image_room
 from tool_server.generation.images import get_image
 from tool_server.generation.references import load_references
 from tool_server.providers.base import ReferenceImage
@@ -39,6 +39,7 @@ async def plan_refine(
             "or refine_identity_image returned."
         )
     identity = await app.identities.get(user, record.identity_id)
+    check_image_room(app, identity)
     refs = await load_references(app, user)
     parent = ReferenceImage(await app.blobs.get(record.key), record.mime_type, f"{image_id}.png")
     provider = options.provider or record.provider
