@@ -40,6 +40,7 @@ def gallery_settings(tmp_path: Path) -> Settings:
         gallery_dir=tmp_path / "gallery",
         user="alice",
         provider="offline",
+        sync_deadline_s=600.0,  # a loaded CI machine must not turn the fixture's run into `pending`
         port=free_port(),
         _env_file=None,
     )
@@ -65,6 +66,7 @@ async def make_run(app: AppContext, *, identity_name: str | None = None) -> Made
             {"identity_id": identity_id, "candidates": 2, "strategy": "generic_swap"},
         )
     assert not result.is_error, result.content
+    assert result.structured_content["status"] == "done", result.structured_content
     out = result.structured_content
     return MadeRun(run_id=out["run_id"], identity_id=identity_id, result=out)
 
