@@ -237,3 +237,24 @@ def test_avatar_and_swap_commands_drive_the_tools(
     assert approved["avatar_id"] == made["best_avatar_id"]
     assert swapped["image_id"] and swapped["likeness"] is not None
     assert table.exit_code == 0 and "Face swap" in table.stdout
+
+
+def test_refine_generate_all_and_avatar_from_a_headshot_commands_drive_the_new_tools(
+    invoke: Invoke, portrait_file: Path
+) -> None:
+    invoke("photos", "add", str(portrait_file))
+    identity_id = output_json(invoke("identities", "save", "Runner", "-v", "At the finish line", "--json"))[
+        "identity_id"
+    ]
+    invoke("identities", "save", "Cook", "-v", "Cooking dinner")
+    made = output_json(invoke("generate", identity_id, "--candidates", "1", "--json"))
+    invoke("accept", identity_id)
+    refined = invoke("refine", made["image_id"], "smiling more", "--candidates", "1")
+    batch = invoke("generate-all", "--candidates", "1")
+    avatar = output_json(invoke("avatar", "--headshot-id", made["image_id"], "--json"))
+
+    assert refined.exit_code == 0, refined.stderr
+    assert f"Refined {made['image_id']}" in refined.stdout and "passes at 0.50" in refined.stdout
+    assert batch.exit_code == 0, batch.stderr
+    assert "skipped" in batch.stdout and "done" in batch.stdout and "passes at 0.50" in batch.stdout
+    assert [a["passed"] for a in avatar["avatars"]] == [True]

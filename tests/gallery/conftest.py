@@ -42,6 +42,8 @@ def gallery_settings(tmp_path: Path) -> Settings:
         provider="offline",
         sync_deadline_s=600.0,  # a loaded CI machine must not turn the fixture's run into `pending`
         port=free_port(),
+        # The pages show a finished run: on a busy machine a run may outlast the default 45 s.
+        sync_deadline_s=600,
         _env_file=None,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
@@ -48,12 +50,27 @@ def generate_avatar(
     ] = "1K",
     provider: Annotated[ProviderChoice | None, typer.Option(help="Image provider override.")] = None,
     model: Annotated[str | None, typer.Option(help="Image model override.")] = None,
+    headshot: Annotated[
+        Path | None, typer.Option(help="The user's own headshot file: only the full body is made.")
+    ] = None,
+    headshot_id: Annotated[str | None, typer.Option(help="Or an image_id to use as the headshot.")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Make avatar candidates from the reference photos (generate_avatar); approve one after."""
     if ctx.invoked_subcommand is not None:
         return
-    arguments = {"candidates": candidates, "image_size": image_size, "provider": provider, "model": model}
+    arguments: dict[str, Any] = {
+        "candidates": candidates,
+        "image_size": image_size,
+        "provider": provider,
+        "model": model,
+        "headshot_image_id": headshot_id,
+    }
+    if headshot is not None:
+        if not headshot.is_file():
+            typer.echo(f"coach-image-tools: no file at {headshot}", err=True)
+            raise typer.Exit(2)
+        arguments["headshot_image_base64"] = base64.b64encode(headshot.read_bytes()).decode()
 
     run_image_tool(
         load_cli_settings(),
