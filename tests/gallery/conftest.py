@@ -40,7 +40,6 @@ def gallery_settings(tmp_path: Path) -> Settings:
         gallery_dir=tmp_path / "gallery",
         user="alice",
         provider="offline",
-        sync_deadline_s=600.0,  # a loaded CI machine must not turn the fixture's run into `pending`
         port=free_port(),
         # The pages show a finished run: on a busy machine a run may outlast the default 45 s.
         sync_deadline_s=600,
