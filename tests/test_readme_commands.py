@@ -19,8 +19,8 @@ import typer.main
 from tool_server.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-# Programs of the reader's own MCP host, not of this checkout.
-SYSTEM_COMMANDS = {"claude", "npx"}
+# Programs of the reader's own MCP host, not of this checkout, and shell builtins.
+SYSTEM_COMMANDS = {"claude", "npx", "export", "cd"}
 ENV_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 
 

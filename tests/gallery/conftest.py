@@ -67,6 +67,7 @@ async def make_run(app: AppContext, *, identity_name: str | None = None) -> Made
             {"identity_id": identity_id, "candidates": 2, "strategy": "generic_swap"},
         )
     assert not result.is_error, result.content
+    assert result.structured_content["status"] == "done", result.structured_content
     out = result.structured_content
     return MadeRun(run_id=out["run_id"], identity_id=identity_id, result=out)
 

@@ -125,7 +125,7 @@ def print_batch(result: dict[str, Any]) -> None:
         f"spent {cost_text(result.get('cost_usd'))}"
     )
     print_table(title, ("identity_id", "name", "status", "image_id", "likeness / error"), rows)
-    typer.echo(result["message"])
+    typer.echo(for_person(result["message"]))
 
 
 @app.command("generate-all")

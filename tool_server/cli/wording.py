@@ -25,6 +25,8 @@ COMMANDS = {
     "face_swap": "swap",
     "get_run": "runs show",
     "dog_avatar": "dog pregenerate",
+    "refine_identity_image": "refine",
+    "generate_all_identity_images": "generate-all",
 }
 
 # Whole sentences that only make sense inside a chat with the coach, replaced (or dropped: "").
@@ -42,6 +44,7 @@ _SENTENCES: list[tuple[re.Pattern[str], str]] = [
             r"Approve the one you like with \1.",
         ),
         (r"Do NOT present it as the user\.", "It does not look enough like you."),
+        (r"\(do NOT present as the user\)", "(not enough like you)"),
         (
             r"Show it as a draft, or call again with regenerate=true\.",
             "Use it as a draft, or make it again with --regenerate.",
