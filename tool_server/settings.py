@@ -17,7 +17,9 @@ ProviderName = Literal["openai", "gemini", "offline"]
 ProviderChoice = Literal["auto", "openai", "gemini", "offline"]
 StrategyName = Literal["direct", "avatar", "generic_swap"]
 
-_DEFAULT_FALLBACK: tuple[ProviderName, ...] = ("openai", "gemini", "offline")
+# Hosted providers only: the offline provider's local composites are a development tool, a fallback
+# only when the operator lists "offline" (with no key at all, auto picks it as the provider instead).
+_DEFAULT_FALLBACK: tuple[ProviderName, ...] = ("openai", "gemini")
 _DEFAULT_STRATEGY_ORDER: tuple[StrategyName, ...] = ("direct", "generic_swap", "avatar")
 _USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
 
@@ -67,7 +69,8 @@ class Settings(BaseSettings):
     provider: ProviderChoice = Field("auto", description="Image provider: auto, openai, gemini or offline.")
     provider_fallback: list[ProviderName] = Field(
         default_factory=lambda: list(_DEFAULT_FALLBACK),
-        description="Order tried when the chosen provider is unavailable (never after a content block).",
+        description="Order tried when the chosen provider is unavailable (never after a content block); "
+        "offline only if listed.",
     )
     openai_model: str = Field("gpt-image-2", description="Default OpenAI image model.")
     gemini_model: str = Field("gemini-3-pro-image", description="Default Gemini image model.")
