@@ -44,6 +44,8 @@ class AppContext:
     jobs: JobRunner
     rate_limiter: UserRateLimiter
     budget: DailyBudget
+    # Every authenticated MCP request (lists, prompts, new sessions), a generous limit beside rate_limiter.
+    protocol_limiter: UserRateLimiter = field(default_factory=lambda: UserRateLimiter(""))
     # Signs /files/ links for local storage on the HTTP transport (None: stdio).
     url_signer: UrlSigner | None = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -117,6 +119,7 @@ def build_app(
         runs=runs,
         jobs=JobRunner(),
         rate_limiter=UserRateLimiter(settings.rate_limit),
+        protocol_limiter=UserRateLimiter(settings.protocol_rate_limit, who="this user (all MCP requests)"),
         budget=budget,
         url_signer=signer,
     )

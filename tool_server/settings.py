@@ -151,6 +151,17 @@ class Settings(BaseSettings):
         "60/minute",
         description="Tool calls and HTTP requests per authenticated HTTP user, e.g. 60/minute; empty: none.",
     )
+    # Abuse limits beyond tool calls (#14 item 9): all MCP traffic, anonymous callers, slow sockets.
+    protocol_rate_limit: str = Field(
+        "600/minute", description="Every MCP request per authenticated HTTP user (lists, prompts, sessions)."
+    )
+    anonymous_rate_limit: str = Field(
+        "300/minute", description="HTTP requests without a valid bearer token, per client address."
+    )
+    http_header_timeout_s: float = Field(10.0, gt=0, le=300, description="Time a client has to send headers.")
+    http_keep_alive_s: int = Field(5, ge=1, le=300, description="Idle keep-alive connection lifetime.")
+    http_max_connections: int = Field(256, ge=1, description="Connections served at once; more get 503.")
+    http_shutdown_grace_s: int = Field(30, ge=0, description="Wait for open requests on shutdown.")
     daily_budget_usd: float = Field(
         10.0, ge=0, description="Provider spend per user per UTC day, in USD; 0: no limit."
     )
@@ -164,7 +175,7 @@ class Settings(BaseSettings):
             raise ValueError("use a directory path, a file:// URL or s3://bucket/prefix")
         return value
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "protocol_rate_limit", "anonymous_rate_limit")
     @classmethod
     def _rate_limit_syntax(cls, value: str) -> str:
         # The common form is checked without importing `limits` (start-up time); others go to its parser.

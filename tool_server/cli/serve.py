@@ -44,6 +44,7 @@ def serve(
     import uvicorn
 
     from tool_server.http.asgi import http_app
+    from tool_server.http.serving import uvicorn_config
 
     logger.info(
         "HTTP transport on http://%s:%d/mcp (%s)",
@@ -51,7 +52,7 @@ def serve(
         settings.port,
         "bearer-token auth" if settings.auth_enabled else "loopback only, no auth",
     )
-    uvicorn.run(http_app(server, settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.Server(uvicorn_config(http_app(server, settings), settings, log_config=None)).run()
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
