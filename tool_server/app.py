@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from storage import BlobStore, Documents, open_backend
 from tool_server.faces import FaceAnalyzer
-from tool_server.imaging.decode import DecodeLimits
+from tool_server.imaging.decode import REFERENCE_SIDE_PX, DecodeLimits
 from tool_server.providers import ProviderRegistry
 from tool_server.quotas import DailyBudget, UserRateLimiter
 from tool_server.redaction import register_secrets
@@ -92,6 +92,7 @@ def build_app(
         max_bytes=settings.max_upload_bytes,
         max_megapixels=settings.max_megapixels,
         min_side_px=settings.min_photo_side_px,
+        max_side_px=REFERENCE_SIDE_PX,
     )
     faces = FaceAnalyzer(settings)
     runs = RunStore(blobs, docs)

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # Ingest limits
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest accepted image file.")
     max_megapixels: float = Field(
-        40.0, gt=0, description="Largest accepted image area (decompression bombs)."
+        50.0, gt=0, description="Largest accepted image area (48 MP phone photos pass; bombs do not)."
     )
     min_photo_side_px: int = Field(256, ge=32, description="Smallest accepted short side of a photo.")
     max_reference_photos: int = Field(5, ge=1, le=20, description="Reference photos kept per user.")
