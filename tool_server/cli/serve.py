@@ -52,7 +52,9 @@ def serve(
         settings.port,
         "bearer-token auth" if settings.auth_enabled else "loopback only, no auth",
     )
-    uvicorn.Server(uvicorn_config(http_app(server, settings), settings, log_config=None)).run()
+    # access_log=False: uvicorn's would log whole URLs, signed links included (http/access_log.py).
+    config = uvicorn_config(http_app(server, settings), settings, log_config=None, access_log=False)
+    uvicorn.Server(config).run()
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")

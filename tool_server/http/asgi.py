@@ -1,5 +1,6 @@
-"""The ASGI application the HTTP transport serves: the SDK's Starlette app inside a body-size cap and,
-with auth on, a per-address limit on requests that carry no valid bearer token."""
+"""The ASGI application the HTTP transport serves: the SDK's Starlette app inside a body-size cap,
+with auth on a per-address limit on requests without a valid bearer token, and a redacted access
+log (`access_log.py`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tool_server.http.access_log import AccessLog
 from tool_server.quotas.rate import RateLimited, UserRateLimiter
 from tool_server.settings import Settings
 
@@ -18,10 +20,12 @@ from tool_server.settings import Settings
 def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
     """`/mcp`, the auth metadata and the custom routes, with request bodies capped."""
     app = server.streamable_http_app(max_request_body_size=settings.max_request_bytes, host=settings.host)
-    limited = BodyLimit(app, settings.max_request_bytes)
-    if not settings.auth_enabled or not settings.anonymous_rate_limit:
-        return limited
-    return AnonymousLimit(limited, UserRateLimiter(settings.anonymous_rate_limit, who="this client address"))
+    limited: ASGIApp = BodyLimit(app, settings.max_request_bytes)
+    if settings.auth_enabled and settings.anonymous_rate_limit:
+        limited = AnonymousLimit(
+            limited, UserRateLimiter(settings.anonymous_rate_limit, who="this client address")
+        )
+    return AccessLog(limited)
 
 
 class AnonymousLimit:
