@@ -117,7 +117,7 @@ def _outcome(result: dict[str, Any]) -> str:
         return (
             f"Made {count} offline placeholder composite(s) ({result['image_id']} is the best): the user's "
             "reference photo on a drawn background by the development provider, NOT an AI image of the "
-            "scene: do not describe one. Tell the user it is a placeholder (no working image provider)."
+            "scene: do not describe one. It is a placeholder: the server has no working image provider."
         )
     if not result["needs_review"]:
         return (
