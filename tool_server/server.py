@@ -12,6 +12,7 @@ from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
+from tool_server.apps import build_apps
 from tool_server.auth.guard import RequestGuard
 from tool_server.context import dog_images, library, runs, user
 from tool_server.context.fit import ResourceFit
@@ -62,6 +63,7 @@ def create_server(
                 group.cancel_scope.cancel()
 
     guard = RequestGuard(app)
+    apps = build_apps()  # MCP Apps pages: only clients advertising the extension see them
     # Bearer-token auth exists only on HTTP; stdio acts for COACH_IMAGE_USER.
     auth = None
     if transport == "http":
@@ -75,7 +77,8 @@ def create_server(
         instructions=INSTRUCTIONS,
         log_level=settings.log_level,
         lifespan=lifespan,
-        middleware=[guard, ResourceFit(partial(library.original_url, app))],
+        middleware=[apps.gate, guard, ResourceFit(partial(library.original_url, app))],
+        extensions=[apps.extension],
         auth=auth[0] if auth else None,
         token_verifier=auth[1] if auth else None,
     )
@@ -84,6 +87,7 @@ def create_server(
     tools += [dog, delete_data]
     for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
+    apps.register_tools(server, app)
     if transport == "http":
         from tool_server.http import dog as dog_routes
         from tool_server.http import files, metrics_route, upload
