@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from storage import BlobStore, Documents, open_backend
 from tool_server.faces import FaceAnalyzer
-from tool_server.imaging.decode import DecodeLimits
+from tool_server.imaging.decode import REFERENCE_SIDE_PX, DecodeLimits
 from tool_server.providers import ProviderRegistry
 from tool_server.quotas import DailyBudget, UserRateLimiter
 from tool_server.redaction import register_secrets
@@ -46,6 +46,8 @@ class AppContext:
     jobs: JobRunner
     rate_limiter: UserRateLimiter
     budget: DailyBudget
+    # Every authenticated MCP request (lists, prompts, new sessions), a generous limit beside rate_limiter.
+    protocol_limiter: UserRateLimiter = field(default_factory=lambda: UserRateLimiter(""))
     # Signs /files/ links for local storage on the HTTP transport (None: stdio).
     url_signer: UrlSigner | None = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -95,6 +97,7 @@ def build_app(
         max_bytes=settings.max_upload_bytes,
         max_megapixels=settings.max_megapixels,
         min_side_px=settings.min_photo_side_px,
+        max_side_px=REFERENCE_SIDE_PX,
     )
     faces = FaceAnalyzer(settings)
     runs = RunStore(blobs, docs)
@@ -127,6 +130,7 @@ def build_app(
         runs=runs,
         jobs=JobRunner(),
         rate_limiter=UserRateLimiter(settings.rate_limit),
+        protocol_limiter=UserRateLimiter(settings.protocol_rate_limit, who="this user (all MCP requests)"),
         budget=budget,
         url_signer=signer,
     )

@@ -8,7 +8,8 @@
     ├── NotAuthorized           the bearer token is missing, or lacks the scope the call needs
     ├── ProviderError           the image provider failed
     │   ├── ProviderBlocked     the content was refused by a safety system: rephrase, never retry as is
-    │   ├── ProviderUnavailable down, timed out, rate limited or out of quota: try later or another provider
+    │   ├── ProviderUnavailable down, timed out or rate limited: try later or another provider
+    │   ├── ProviderAccountError out of quota, billing, a refused key or access: the operator must fix it
     │   └── ProviderRejected    the provider refused a parameter (names it)
     └── ConfigError             the server's own settings are wrong (startup)
 
@@ -34,6 +35,7 @@ __all__ = [
     "NotAuthorized",
     "NotFound",
     "PreconditionMissing",
+    "ProviderAccountError",
     "ProviderBlocked",
     "ProviderError",
     "ProviderRejected",
@@ -81,7 +83,14 @@ class ProviderBlocked(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """The provider cannot serve now (down, timeout, rate limit, quota, no key)."""
+    """The provider cannot serve now (down, timeout, rate limit, no key)."""
+
+
+class ProviderAccountError(ProviderError):
+    """The provider account cannot serve (quota, billing, key, access) until the operator fixes it.
+
+    Not "unavailable": waiting does not help, and it never ends in the offline provider's composite.
+    """
 
 
 class ProviderRejected(ProviderError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio
@@ -14,6 +15,7 @@ from tool_server.app import AppContext, Transport, build_app
 from tool_server.apps import build_apps
 from tool_server.auth.guard import RequestGuard
 from tool_server.context import dog_images, library, runs, user
+from tool_server.context.fit import ResourceFit
 from tool_server.prompts import mcp_prompts
 from tool_server.settings import Settings
 from tool_server.tools import (
@@ -75,7 +77,7 @@ def create_server(
         instructions=INSTRUCTIONS,
         log_level=settings.log_level,
         lifespan=lifespan,
-        middleware=[apps.gate, guard],
+        middleware=[apps.gate, guard, ResourceFit(partial(library.original_url, app))],
         extensions=[apps.extension],
         auth=auth[0] if auth else None,
         token_verifier=auth[1] if auth else None,

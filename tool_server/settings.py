@@ -17,7 +17,9 @@ ProviderName = Literal["openai", "gemini", "offline"]
 ProviderChoice = Literal["auto", "openai", "gemini", "offline"]
 StrategyName = Literal["direct", "avatar", "generic_swap"]
 
-_DEFAULT_FALLBACK: tuple[ProviderName, ...] = ("openai", "gemini", "offline")
+# Hosted providers only: the offline provider's local composites are a development tool, a fallback
+# only when the operator lists "offline" (with no key at all, auto picks it as the provider instead).
+_DEFAULT_FALLBACK: tuple[ProviderName, ...] = ("openai", "gemini")
 _DEFAULT_STRATEGY_ORDER: tuple[StrategyName, ...] = ("direct", "generic_swap", "avatar")
 # pydantic matches `pattern` with its Rust engine, where `$` is the very end (no trailing newline).
 _USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
     # Ingest limits
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest accepted image file.")
     max_megapixels: float = Field(
-        40.0, gt=0, description="Largest accepted image area (decompression bombs)."
+        50.0, gt=0, description="Largest accepted image area (48 MP phone photos pass; bombs do not)."
     )
     min_photo_side_px: int = Field(256, ge=32, description="Smallest accepted short side of a photo.")
     max_reference_photos: int = Field(5, ge=1, le=20, description="Reference photos kept per user.")
@@ -77,7 +79,8 @@ class Settings(BaseSettings):
     provider: ProviderChoice = Field("auto", description="Image provider: auto, openai, gemini or offline.")
     provider_fallback: list[ProviderName] = Field(
         default_factory=lambda: list(_DEFAULT_FALLBACK),
-        description="Order tried when the chosen provider is unavailable (never after a content block).",
+        description="Order tried when the chosen provider is unavailable (never after a content block); "
+        "offline only if listed.",
     )
     openai_model: str = Field("gpt-image-2", description="Default OpenAI image model.")
     gemini_model: str = Field("gemini-3-pro-image", description="Default Gemini image model.")
@@ -161,6 +164,17 @@ class Settings(BaseSettings):
         "60/minute",
         description="Tool calls and HTTP requests per authenticated HTTP user, e.g. 60/minute; empty: none.",
     )
+    # Abuse limits beyond tool calls (#14 item 9): all MCP traffic, anonymous callers, slow sockets.
+    protocol_rate_limit: str = Field(
+        "600/minute", description="Every MCP request per authenticated HTTP user (lists, prompts, sessions)."
+    )
+    anonymous_rate_limit: str = Field(
+        "300/minute", description="HTTP requests without a valid bearer token, per client address."
+    )
+    http_header_timeout_s: float = Field(10.0, gt=0, le=300, description="Time a client has to send headers.")
+    http_keep_alive_s: int = Field(5, ge=1, le=300, description="Idle keep-alive connection lifetime.")
+    http_max_connections: int = Field(256, ge=1, description="Connections served at once; more get 503.")
+    http_shutdown_grace_s: int = Field(30, ge=0, description="Wait for open requests on shutdown.")
     daily_budget_usd: float = Field(
         10.0, ge=0, description="Provider spend per user per UTC day, in USD; 0: no limit."
     )
@@ -174,7 +188,7 @@ class Settings(BaseSettings):
             raise ValueError("use a directory path, a file:// URL or s3://bucket/prefix")
         return value
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "protocol_rate_limit", "anonymous_rate_limit")
     @classmethod
     def _rate_limit_syntax(cls, value: str) -> str:
         # The common form is checked without importing `limits` (start-up time); others go to its parser.

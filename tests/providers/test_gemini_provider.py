@@ -22,7 +22,13 @@ from tests.fakes.fake_gemini import (
 from tests.fakes.http_fake import Reply
 from tests.fakes.images import jpeg, png, reference
 from tests.providers.conftest import MakeSettings
-from tool_server.errors import ProviderBlocked, ProviderError, ProviderRejected, ProviderUnavailable
+from tool_server.errors import (
+    ProviderAccountError,
+    ProviderBlocked,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from tool_server.providers import ImageRequest, RetryPolicy, calls_of
 from tool_server.providers.gemini_provider import GeminiProvider
 
@@ -243,7 +249,7 @@ async def test_a_bad_key_points_at_the_key_variables(
         error_reply(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.")
     )
 
-    with pytest.raises(ProviderUnavailable, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
+    with pytest.raises(ProviderAccountError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
         await provider.generate(request())
 
 

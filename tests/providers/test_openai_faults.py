@@ -18,7 +18,13 @@ from tests.fakes.fake_openai import (
 from tests.fakes.http_fake import Reply
 from tests.fakes.images import jpeg, png, reference
 from tests.providers.conftest import MakeSettings
-from tool_server.errors import ProviderBlocked, ProviderError, ProviderRejected, ProviderUnavailable
+from tool_server.errors import (
+    ProviderAccountError,
+    ProviderBlocked,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from tool_server.providers import ImageRequest, RetryPolicy, calls_of
 from tool_server.providers.openai_errors import VERIFY_URL
 from tool_server.providers.openai_provider import OpenAIProvider
@@ -138,7 +144,7 @@ async def test_a_moderation_block_is_never_retried_and_says_to_rephrase(
 async def test_insufficient_quota_is_never_retried(provider: OpenAIProvider, fake_openai: FakeOpenAI) -> None:
     fake_openai.enqueue(quota_reply(), quota_reply())
 
-    with pytest.raises(ProviderUnavailable, match="out of quota") as raised:
+    with pytest.raises(ProviderAccountError, match="out of quota") as raised:
         await provider.generate(REQUEST)
     assert len(fake_openai.requests) == 1
     assert raised.value.retryable is False
@@ -151,7 +157,7 @@ async def test_an_unverified_organisation_is_told_where_to_verify(
         error_reply(403, "Your organization must be verified to use the model `gpt-image-2`.", code=None)
     )
 
-    with pytest.raises(ProviderUnavailable) as raised:
+    with pytest.raises(ProviderAccountError) as raised:
         await provider.generate(REQUEST)
     assert "verified organization" in str(raised.value)
     assert VERIFY_URL == "https://platform.openai.com/settings/organization/general"
@@ -161,7 +167,7 @@ async def test_an_unverified_organisation_is_told_where_to_verify(
 async def test_a_bad_key_points_at_openai_api_key(provider: OpenAIProvider, fake_openai: FakeOpenAI) -> None:
     fake_openai.enqueue(error_reply(401, "Incorrect API key provided.", code="invalid_api_key"))
 
-    with pytest.raises(ProviderUnavailable, match="check OPENAI_API_KEY"):
+    with pytest.raises(ProviderAccountError, match="fix OPENAI_API_KEY"):
         await provider.generate(REQUEST)
     assert len(fake_openai.requests) == 1
 

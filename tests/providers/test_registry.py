@@ -11,11 +11,17 @@ import anyio
 import pytest
 
 from tests.fakes.fake_gemini import FakeGemini, parts_reply, prompt_block_reply, standard_parts
-from tests.fakes.fake_openai import FakeOpenAI, error_reply, moderation_reply
+from tests.fakes.fake_openai import FakeOpenAI, error_reply, moderation_reply, quota_reply
 from tests.fakes.http_fake import InFlight, Reply
 from tests.fakes.images import reference
 from tests.providers.conftest import MakeSettings
-from tool_server.errors import InvalidInput, ProviderBlocked, ProviderRejected, ProviderUnavailable
+from tool_server.errors import (
+    InvalidInput,
+    ProviderAccountError,
+    ProviderBlocked,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from tool_server.providers import ImageRequest, ProviderRegistry, RetryPolicy, calls_of
 
 REQUEST = ImageRequest(prompt="Alice running a marathon", user="alice", references=(reference(),))
@@ -154,11 +160,44 @@ async def test_the_offline_fallback_serves_when_the_vendors_are_down(
     registry_for: RegistryFor, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.enqueue(*[error_reply(502, "Bad gateway", type="server_error")] * 3)
-    registry = registry_for(gemini=False)
+    registry = registry_for(gemini=False, provider_fallback=["openai", "gemini", "offline"])
 
     result = await registry.generate_with_fallback(ImageRequest(prompt="x", user="u", size="1024x640"))
 
     assert result.provider == "offline" and [c.provider for c in result.calls] == ["openai", "offline"]
+
+
+async def test_the_default_fallback_never_reaches_the_offline_provider_when_a_vendor_key_is_set(
+    registry_for: RegistryFor, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.enqueue(*[error_reply(502, "Bad gateway", type="server_error")] * 3)
+    registry = registry_for(gemini=False)
+
+    assert registry.candidates_for(None) == ["openai"]
+    with pytest.raises(ProviderUnavailable, match="Try again later") as raised:
+        await registry.generate_with_fallback(REQUEST)
+    assert [c.provider for c in calls_of(raised.value)] == ["openai"]
+
+
+async def test_an_out_of_quota_account_moves_to_another_vendor_but_never_to_a_listed_offline_provider(
+    registry_for: RegistryFor, fake_openai: FakeOpenAI, fake_gemini: FakeGemini
+) -> None:
+    fake_openai.enqueue(quota_reply(), quota_reply())
+    fake_gemini.enqueue(
+        Reply(403, {"error": {"code": 403, "message": "API key not valid", "status": "PERMISSION_DENIED"}})
+    )
+    registry = registry_for(provider_fallback=["openai", "gemini", "offline"])
+
+    with pytest.raises(ProviderAccountError, match="operator") as raised:
+        await registry.generate_with_fallback(REQUEST)
+
+    assert "out of quota" in str(raised.value) and "GEMINI_API_KEY" in str(raised.value)
+    assert [c.provider for c in calls_of(raised.value)] == ["openai", "gemini"]
+    assert len(fake_openai.requests) == 1  # quota is not retried
+
+    fake_openai.enqueue(quota_reply())
+    result = await registry_for(provider_fallback=["openai", "gemini"]).generate_with_fallback(REQUEST)
+    assert result.provider == "gemini"
 
 
 async def test_calls_in_flight_never_exceed_the_global_bound_across_providers(

@@ -139,7 +139,9 @@ async def test_a_lasting_fault_fails_clearly_and_changes_nothing_but_the_run_rec
 
     assert result.is_error
     text = result.content[0].text
-    assert says in text and ("again" in text or "rephrase" in text or "another provider" in text), text
+    assert says in text and any(w in text for w in ("again", "rephrase", "another provider", "operator")), (
+        text
+    )
     assert len(fake_openai.requests) == requests
     record = await only_run(app, seeded)
     assert record.status == "failed" and record.error and says in record.error
@@ -248,3 +250,29 @@ async def test_an_identity_deleted_mid_run_fails_the_run_and_removes_the_images_
     record = await only_run(app, seeded)
     assert record.status == "failed" and record.error_kind == "PreconditionMissing"
     assert unreadable_documents(seeded.root) == []
+
+
+async def test_out_of_quota_with_the_default_fallback_ends_in_an_operator_error_not_an_offline_composite(
+    seeded: Seeded, fake_openai: FakeOpenAI
+) -> None:
+    # The attack: only OpenAI configured, default fallback order, the account runs out of credit.
+    app = hosted_app(
+        seeded,
+        openai_api_key="sk-test-not-a-real-key",
+        openai_base_url=fake_openai.base_url,
+        gemini_api_key=None,
+    )
+    fake_openai.enqueue(quota_reply())
+    before = stored_files(seeded.root)
+
+    result = await generate(app, seeded.identity_id)
+
+    assert result.is_error, result.content
+    text = result.content[0].text
+    assert "out of quota" in text and "operator" in text and "do not retry" in text, text
+    assert "Describe the scene" not in text and "likeness" not in text
+    record = await only_run(app, seeded)
+    assert record.status == "failed" and [c["provider"] for c in record.calls] == ["openai"]
+    assert record.calls[0]["error_kind"] == "ProviderAccountError"
+    added = set(stored_files(seeded.root)) - set(before)
+    assert all(k.startswith(f"users/{USER}/runs/{record.run_id}/") for k in added)

@@ -27,6 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tool_server.app import AppContext, build_app
 from tool_server.http.asgi import http_app
+from tool_server.http.serving import uvicorn_config
 from tool_server.server import create_server
 from tool_server.settings import Settings
 
@@ -71,7 +72,7 @@ def http_server(settings: Settings, sock: socket.socket | None = None) -> Iterat
     sock = sock or free_socket()
     app = build_app(settings, "http")
     asgi = http_app(create_server(settings, "http", app=app), settings)
-    server = uvicorn.Server(uvicorn.Config(asgi, log_config=None, lifespan="on", access_log=False))
+    server = uvicorn.Server(uvicorn_config(asgi, settings, log_config=None, lifespan="on", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -3,7 +3,9 @@
 A tool whose annotations say `read_only_hint=True` needs `images:read`; every other tool needs
 `images:write`; reading a resource needs `images:read`. Scopes are checked only when HTTP auth is
 on (stdio and the unauthenticated loopback server have no tokens), and so is the per-user rate
-limit: it protects a multi-user server, not one person's local tools.
+limit: it protects a multi-user server, not one person's local tools. Every other request (lists,
+prompts, initialize: opening a session) counts against COACH_IMAGE_PROTOCOL_RATE_LIMIT, a generous
+limit of its own, so a user past their limits cannot keep the server busy with cheap calls.
 New tools need nothing extra: their annotations decide.
 """
 
@@ -22,6 +24,7 @@ from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.auth.subjects import READ_SCOPE, WRITE_SCOPE
 from tool_server.errors import ToolServerError
+from tool_server.quotas import UserRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +62,12 @@ class RequestGuard:
         return None if scope in token.scopes else missing_scope_message(scope)
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        busy = self._rate_problem(self.app.protocol_limiter) if ctx.request_id is not None else None
+        if busy is not None:
+            logger.info("%s refused: %s", ctx.method, busy.split("(")[0])
+            if ctx.method == "tools/call":
+                return CallToolResult(content=[TextContent(type="text", text=busy)], is_error=True)
+            raise MCPError(code=INVALID_REQUEST, message=busy)
         if ctx.method == "tools/call":
             name = str((ctx.params or {}).get("name", ""))
             scope = await self._tool_scope(name)
@@ -73,11 +82,13 @@ class RequestGuard:
                 raise MCPError(code=INVALID_REQUEST, message=problem)
         return await call_next(ctx)
 
-    def _rate_problem(self) -> str | None:
+    def _rate_problem(self, limiter: UserRateLimiter | None = None) -> str | None:
         if not (self.app.transport == "http" and self.app.settings.auth_enabled):
             return None
+        if get_access_token() is None:
+            return None  # refused by the scope check (or, before it, by the SDK's bearer auth)
         try:
-            self.app.rate_limiter.hit(acting_user(self.app))
+            (limiter or self.app.rate_limiter).hit(acting_user(self.app))
         except ToolServerError as exc:
             return str(exc)
         return None

@@ -44,6 +44,7 @@ def serve(
     import uvicorn
 
     from tool_server.http.asgi import http_app
+    from tool_server.http.serving import uvicorn_config
 
     logger.info(
         "HTTP transport on http://%s:%d/mcp (%s)",
@@ -52,9 +53,8 @@ def serve(
         "bearer-token auth" if settings.auth_enabled else "loopback only, no auth",
     )
     # access_log=False: uvicorn's would log whole URLs, signed links included (http/access_log.py).
-    uvicorn.run(
-        http_app(server, settings), host=settings.host, port=settings.port, log_config=None, access_log=False
-    )
+    config = uvicorn_config(http_app(server, settings), settings, log_config=None, access_log=False)
+    uvicorn.Server(config).run()
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")

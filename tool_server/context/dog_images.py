@@ -17,7 +17,8 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         "coach://dogs/{prompt_version}/{name}",
         name="dog_avatar",
         title="A dog avatar",
-        description="The full-size PNG of a cached dog avatar (the link dog_avatar returns).",
+        description="A cached dog avatar's PNG (the link dog_avatar returns); one too large for a message "
+        "comes as WebP, with _meta.full_url.",
         mime_type="image/png",
     )
     async def dog_avatar_image(prompt_version: str, name: str) -> bytes:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
+from tool_server.dogs.cache import image_key_for
 from tool_server.errors import NotFound
-from tool_server.generation.images import as_png
 from tool_server.ids import check_id
 from tool_server.tools.identities import IdentityView, identity_view
 from tool_server.userdata import keys
@@ -36,7 +35,8 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         "coach://images/{image_id}",
         name="image",
         title="A generated image",
-        description="The full-size bytes of an image made for the user (PNG).",
+        description="An image made for the user, in its stored format (mimeType per read). One too "
+        "large for a message comes re-encoded; _meta.full_url links the original.",
         mime_type="image/png",
     )
     async def image(image_id: str) -> bytes:
@@ -48,6 +48,18 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         record = await app.docs.read(keys.image_record(user, image_id), ImageRecord)
         if record is None:
             raise ResourceNotFoundError(f"No image {image_id!r} for this user.")
-        data = await app.blobs.get(record.key)
-        # The template declares one MIME type; images stored in another format are converted.
-        return data if record.mime_type == "image/png" else await anyio.to_thread.run_sync(as_png, data)
+        # As stored: the MIME type is set per read (and the size capped) by tool_server.context.fit.
+        return await app.blobs.get(record.key)
+
+
+async def original_url(app: AppContext, uri: str) -> str | None:
+    """The signed URL of the stored original behind an image resource URI, or None."""
+    key: str | None = None
+    if uri.startswith("coach://images/"):
+        image_id = uri.removeprefix("coach://images/")
+        record = await app.docs.read(keys.image_record(acting_user(app), image_id), ImageRecord)
+        key = record.key if record else None
+    elif uri.startswith("coach://dogs/"):
+        version, _, name = uri.removeprefix("coach://dogs/").partition("/")
+        key = image_key_for(version, name)
+    return await app.url_for(key) if key else None

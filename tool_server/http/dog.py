@@ -28,6 +28,7 @@ from tool_server.dogs.view import avatar_view
 from tool_server.errors import (
     InvalidInput,
     NotFound,
+    ProviderAccountError,
     ProviderBlocked,
     ProviderError,
     ProviderRejected,
@@ -46,7 +47,7 @@ _STATUS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...] =
     (InvalidInput, 400),
     (NotFound, 404),
     ((ProviderBlocked, ProviderRejected), 422),
-    ((ProviderUnavailable, StorageError), 503),
+    ((ProviderUnavailable, ProviderAccountError, StorageError), 503),
     (ProviderError, 502),
 )
 
@@ -132,7 +133,8 @@ def _error_response(exc: Exception) -> Response:
     status = _status_for(exc)
     if status >= 500:
         logger.warning("dog avatar request failed (%d): %s", status, exc)
-    headers = {"Retry-After": "30"} if status == 503 else None
+    # An account the operator must fix (quota, key) is unavailable too, but waiting 30 s will not help.
+    headers = {"Retry-After": "30"} if status == 503 and not isinstance(exc, ProviderAccountError) else None
     return problem(status, str(exc) or type(exc).__name__, headers=headers)
 
 

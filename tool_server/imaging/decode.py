@@ -4,12 +4,24 @@ Guards: a byte cap, a megapixel cap checked from the header before pixels are de
 decompression bomb never allocates), a minimum side and aspect ratio, truncated files, animated
 images (first frame), odd modes (CMYK, 16-bit, palette, alpha), and EXIF orientation. The result
 carries no metadata: colours are converted to sRGB, then every profile, comment and tag is dropped.
+
+Memory: a small file can hold a huge picture (a 390 KB PNG of 40 MP takes ~340 MB to decode), so
+the pixels being decoded at once are bounded process-wide (`PIXEL_BUDGET`, in megapixels: a decode
+waits for room), JPEGs decode straight at a reduced scale (`Image.draft`) near the side the caller
+keeps, every picture is shrunk before its mode and orientation are converted, and after a large
+decode glibc is asked to hand freed memory back to the system (`malloc_trim`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import io
+import threading
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,6 +31,9 @@ from tool_server.mime import sniff_mime
 
 MAX_ASPECT_RATIO = 4.0
 MAX_STORED_SIDE_PX = 4096
+REFERENCE_SIDE_PX = 2048  # face detection and the providers' reference inputs need no more
+BUDGET_MEGAPIXELS = 64.0  # one picture at the cap (50 MP) at a time, with room for small ones
+TRIM_AFTER_MEGAPIXELS = 8.0
 ACCEPTED = "JPEG, PNG, WebP or HEIC"
 
 
@@ -27,6 +42,7 @@ class DecodeLimits:
     max_bytes: int
     max_megapixels: float
     min_side_px: int
+    max_side_px: int = MAX_STORED_SIDE_PX  # the returned picture's longest side
 
 
 @dataclass(frozen=True)
@@ -58,10 +74,16 @@ def decode_untrusted(data: bytes, limits: DecodeLimits) -> DecodedImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             _check_dimensions(image.size, limits)
-            image.seek(0)  # animated images: the first frame
-            image.load()
-            upright = ImageOps.exif_transpose(image) or image
-            rgb = _without_metadata(_to_rgb(_in_srgb(upright, image.info.get("icc_profile"))))
+            with PIXEL_BUDGET.hold(image.size[0] * image.size[1] / 1e6):
+                image.seek(0)  # animated images: the first frame
+                if image.format == "JPEG":
+                    image.draft(image.mode, (limits.max_side_px, limits.max_side_px))
+                image.load()
+                source_format = image.format
+                icc_profile = image.info.get("icc_profile")
+                upright = ImageOps.exif_transpose(_shrunk(image, limits.max_side_px)) or image
+                rgb = _without_metadata(_to_rgb(_in_srgb(upright, icc_profile)))
+                del image, upright
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise LimitExceeded(
             f"The image is too large to open safely (over {limits.max_megapixels:g} megapixels). "
@@ -76,9 +98,62 @@ def decode_untrusted(data: bytes, limits: DecodeLimits) -> DecodedImage:
             "The image file is damaged or truncated (it may not have finished uploading). "
             "Ask the user to upload it again."
         ) from exc
-    if max(rgb.size) > MAX_STORED_SIDE_PX:
-        rgb.thumbnail((MAX_STORED_SIDE_PX, MAX_STORED_SIDE_PX), Image.Resampling.LANCZOS)
-    return DecodedImage(image=rgb, source_format=(image.format or mime.split("/")[1]).lower())
+    if max(rgb.size) > limits.max_side_px:
+        rgb.thumbnail((limits.max_side_px, limits.max_side_px), Image.Resampling.LANCZOS)
+    return DecodedImage(image=rgb, source_format=(source_format or mime.split("/")[1]).lower())
+
+
+def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
+    """`image` at most `max_side` px long, before conversions copy it (modes Pillow can resize)."""
+    if max(image.size) <= max_side or image.mode not in ("RGB", "RGBA", "L", "LA", "CMYK", "RGBX"):
+        return image
+    small = image.copy()  # keeps `info`, so exif_transpose still finds the orientation
+    small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return small
+
+
+class PixelBudget:
+    """A process-wide weighted semaphore on megapixels being decoded (decodes run in worker threads)."""
+
+    def __init__(self, megapixels: float) -> None:
+        self.capacity = megapixels
+        self.in_use = 0.0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def hold(self, megapixels: float) -> Iterator[None]:
+        need = min(megapixels, self.capacity)  # a picture larger than the budget waits to be alone
+        with self._changed:
+            self._changed.wait_for(lambda: self.in_use + need <= self.capacity)
+            self.in_use += need
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.in_use -= need
+                idle = self.in_use == 0
+                self._changed.notify_all()
+            if idle and megapixels >= TRIM_AFTER_MEGAPIXELS:
+                release_freed_memory()
+
+
+PIXEL_BUDGET = PixelBudget(BUDGET_MEGAPIXELS)
+
+
+def release_freed_memory() -> None:
+    """Give freed heap pages back to the system (glibc keeps large freed blocks in its arenas)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        return None
 
 
 def _check_dimensions(size: tuple[int, int], limits: DecodeLimits) -> None:

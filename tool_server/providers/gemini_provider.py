@@ -51,7 +51,13 @@ class _Job:
 
 
 # Which failure to report when every one of n calls failed: a block must win (never fall back after it).
-_SEVERITY = ("ProviderBlocked", "ProviderRejected", "ProviderError", "ProviderUnavailable")
+_SEVERITY = (
+    "ProviderBlocked",
+    "ProviderAccountError",
+    "ProviderRejected",
+    "ProviderError",
+    "ProviderUnavailable",
+)
 
 
 class GeminiProvider(HostedProvider):

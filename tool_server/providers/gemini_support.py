@@ -9,7 +9,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tool_server.errors import ProviderBlocked, ProviderError, ProviderRejected, ProviderUnavailable
+from tool_server.errors import (
+    ProviderAccountError,
+    ProviderBlocked,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from tool_server.providers.base import GeneratedImage
 from tool_server.providers.capabilities import ModelCapabilities, parse_size
 from tool_server.providers.images import image_from_bytes
@@ -176,8 +182,10 @@ def _from_status(exc: Any) -> ProviderError | Transient:
             retry_after_s=retry_delay(exc.details),
         )
     if code in (401, 403) or "api key" in message.lower():
-        return _unavailable(
-            f"Gemini refused the API key ({message}): check GEMINI_API_KEY or GOOGLE_API_KEY."
+        return ProviderAccountError(
+            f"Gemini refused the API key ({message}): the operator must fix GEMINI_API_KEY or "
+            "GOOGLE_API_KEY.",
+            provider=_P,
         )
     if code == 404:
         return ProviderRejected(
@@ -186,7 +194,11 @@ def _from_status(exc: Any) -> ProviderError | Transient:
             provider=_P,
         )
     if status == "FAILED_PRECONDITION":
-        return _unavailable(f"Gemini cannot serve this account now ({message}): use another provider.")
+        return ProviderAccountError(
+            f"Gemini cannot serve this account ({message}): the operator must enable billing for "
+            "the API key's project.",
+            provider=_P,
+        )
     return ProviderRejected(f"Gemini refused the request ({status}): {message}", provider=_P)
 
 

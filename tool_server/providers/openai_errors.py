@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tool_server.errors import ProviderBlocked, ProviderError, ProviderRejected, ProviderUnavailable
+from tool_server.errors import (
+    ProviderAccountError,
+    ProviderBlocked,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from tool_server.providers.retry import Transient, retry_after_from_headers
 
 VERIFY_URL = "https://platform.openai.com/settings/organization/general"
@@ -51,9 +57,9 @@ def _from_status(openai: Any, exc: Any) -> ProviderError | Transient:
     if code == "moderation_blocked":
         return _blocked(body)
     if status == 429 and code == "insufficient_quota":
-        return _unavailable(
-            f"The OpenAI account is out of quota: add credit at {BILLING_URL} or use another "
-            "provider. Retrying will not help."
+        return _account(
+            f"The OpenAI account is out of quota or credit: the server's operator must add credit at "
+            f"{BILLING_URL}. Retrying will not help."
         )
     retryable_status = status == 429 or status in (408, 409) or status >= 500
     if should_retry == "true" or (retryable_status and should_retry != "false"):
@@ -71,15 +77,15 @@ def _from_status(openai: Any, exc: Any) -> ProviderError | Transient:
             f"OpenAI answered {status}: {message}{request_id}. Try again later or with another provider."
         )
     if status == 401:
-        return _unavailable(f"OpenAI refused the API key ({message}): check OPENAI_API_KEY.")
+        return _account(f"OpenAI refused the API key ({message}): the operator must fix OPENAI_API_KEY.")
     if status == 403:
         if "verif" in message.lower():
-            return _unavailable(
-                f"OpenAI requires a verified organization for GPT Image models: verify it at "
-                f"{VERIFY_URL} (it can take a few minutes to apply), or use another provider."
+            return _account(
+                f"OpenAI requires a verified organization for GPT Image models: the operator must verify "
+                f"it at {VERIFY_URL} (it can take a few minutes to apply)."
             )
-        return _unavailable(
-            f"OpenAI refused access ({message}): check that OPENAI_API_KEY's project may use "
+        return _account(
+            f"OpenAI refused access ({message}): the operator must let OPENAI_API_KEY's project use "
             "the image models."
         )
     if status == 404:
@@ -105,6 +111,10 @@ def _blocked(body: dict[str, Any]) -> ProviderBlocked:
         "scenario or pick another scene.",
         provider=_P,
     )
+
+
+def _account(message: str) -> ProviderAccountError:
+    return ProviderAccountError(message, provider=_P)
 
 
 def _unavailable(message: str, *, retryable: bool = False) -> ProviderUnavailable:

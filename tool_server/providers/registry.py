@@ -1,9 +1,11 @@
 """Which provider serves a request, the fallback order, and the process-wide bound on provider calls.
 
 `COACH_IMAGE_PROVIDER=auto` picks OpenAI when its key is set, else Gemini, else the offline provider
-(with a loud warning). When the chosen provider is unavailable (down, rate-limited, out of quota, no
-key) the next one of `provider_fallback` that has a key is tried; a content block or a refused
-parameter is never retried elsewhere. Adapter modules are imported on first use.
+(with a loud warning). When the chosen provider is unavailable (down, rate-limited, no key) the next
+one of `provider_fallback` that has a key is tried; a content block or a refused parameter is never
+retried elsewhere. An account problem (quota, billing, refused key) may move on to another hosted
+provider but never to offline: the offline provider makes local development composites, and only
+serves as a fallback when the operator lists it. Adapter modules are imported on first use.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
-from tool_server.errors import InvalidInput, ProviderUnavailable, ToolServerError
+from tool_server.errors import (
+    InvalidInput,
+    ProviderAccountError,
+    ProviderError,
+    ProviderUnavailable,
+    ToolServerError,
+)
 from tool_server.metrics import observe_provider_calls
 from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, ProviderCall
 from tool_server.providers.capabilities import lookup
@@ -134,17 +142,19 @@ class ProviderRegistry:
         if self.spend_guard is not None:
             await self.spend_guard.check(request.user)
         calls: list[ProviderCall] = []
-        failures: list[ProviderUnavailable] = []
+        failures: list[ProviderUnavailable | ProviderAccountError] = []
         for index, name in enumerate(self.candidates_for(provider_name, model=request.model)):
+            if index > 0 and name == "offline" and any(isinstance(f, ProviderAccountError) for f in failures):
+                break  # an account the operator must fix is never papered over with a local composite
             # A model named for the first provider means nothing to the next ones: they use their default.
             attempt = request if index == 0 else replace(request, model=None)
             try:
                 result = await self.get(name).generate(attempt)
-            except ProviderUnavailable as error:
+            except (ProviderUnavailable, ProviderAccountError) as error:
                 self._account(request.user, calls_of(redact_error(error)))
                 calls.extend(calls_of(error))
                 failures.append(error)
-                logger.warning("Image provider %s unavailable (%s); trying the next one", name, error)
+                logger.warning("Image provider %s cannot serve (%s); trying the next one", name, error)
                 continue
             except ToolServerError as error:
                 self._account(request.user, calls_of(redact_error(error)))
@@ -153,12 +163,7 @@ class ProviderRegistry:
             self._account(request.user, result.calls)
             result.calls = [*calls, *result.calls]
             return result
-        summary = "; ".join(f"{error.provider or 'provider'}: {error}" for error in failures)
-        final = ProviderUnavailable(
-            f"No image provider could serve the request ({summary}). Try again later.",
-            provider=failures[-1].provider if failures else "",
-        )
-        raise attach_calls(final, calls) from (failures[-1] if failures else None)
+        raise attach_calls(_final_failure(failures), calls) from (failures[-1] if failures else None)
 
     def guarded(self, name: str | None = None) -> ImageProvider:
         """The provider for `name`, with this registry's budget check and accounting around each call.
@@ -194,6 +199,21 @@ class ProviderRegistry:
         return OfflineProvider(
             face_swapper=self._face_swapper, face_locator=self._face_locator, limiter=self.limiter
         )
+
+
+def _final_failure(failures: list[ProviderUnavailable | ProviderAccountError]) -> ProviderError:
+    """One error naming every provider's failure; an account problem leads: only the operator can fix it."""
+    summary = "; ".join(f"{error.provider or 'provider'}: {error}" for error in failures)
+    provider = failures[-1].provider if failures else ""
+    if any(isinstance(error, ProviderAccountError) for error in failures):
+        return ProviderAccountError(
+            f"No image could be made: the image provider account needs the server's operator ({summary}). "
+            "Tell the user image generation is unavailable for now; do not retry.",
+            provider=provider,
+        )
+    return ProviderUnavailable(
+        f"No image provider could serve the request ({summary}). Try again later.", provider=provider
+    )
 
 
 class _Guarded:

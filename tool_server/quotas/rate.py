@@ -1,4 +1,7 @@
-"""Per-user rate limit (the `limits` library's moving window, in memory: one process, one window)."""
+"""Rate limits by key: a user (tool calls, all MCP traffic) or a client address (unauthenticated requests).
+
+The `limits` library's moving window; its storage is passed in (default: in memory, one process).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from tool_server.errors import LimitExceeded
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
+    from limits.storage import Storage
     from limits.strategies import MovingWindowRateLimiter
 
 
@@ -23,10 +27,12 @@ class RateLimited(LimitExceeded):
 
 
 class UserRateLimiter:
-    """`hit(user)` counts one request and raises RateLimited past the limit; "" means no limit."""
+    """`hit(key)` counts one request and raises RateLimited past the limit; "" means no limit."""
 
-    def __init__(self, rate: str) -> None:
+    def __init__(self, rate: str, storage: Storage | None = None, *, who: str = "this user") -> None:
         self.rate = rate  # syntax checked by Settings
+        self.storage = storage
+        self.who = who
 
     @cached_property
     def _item(self) -> RateLimitItem | None:
@@ -36,21 +42,29 @@ class UserRateLimiter:
 
     @cached_property
     def _limiter(self) -> MovingWindowRateLimiter:
-        # Built on first use: only authenticated HTTP requests are limited (stdio never loads it).
+        # Built on first use: only HTTP requests are limited (stdio never loads it).
         from limits.storage import MemoryStorage
         from limits.strategies import MovingWindowRateLimiter
 
-        return MovingWindowRateLimiter(MemoryStorage())
+        return MovingWindowRateLimiter(self.storage or MemoryStorage())
 
     def hit(self, user: str) -> None:
         if self._item is None:
             return
-        if self._limiter.hit(self._item, user):
-            return
-        reset = self._limiter.get_window_stats(self._item, user).reset_time
+        if not self._limiter.hit(self._item, self.who, user):
+            self._refuse(user)
+
+    def check(self, user: str) -> None:
+        """Raise RateLimited if `user` has no request left, without counting one."""
+        if self._item is not None and not self._limiter.test(self._item, self.who, user):
+            self._refuse(user)
+
+    def _refuse(self, user: str) -> None:
+        assert self._item is not None
+        reset = self._limiter.get_window_stats(self._item, self.who, user).reset_time
         wait = max(1, math.ceil(reset - time.time()))
         raise RateLimited(
-            f"Too many requests for this user (the limit is {self.rate}). Wait {wait} s before the "
+            f"Too many requests for {self.who} (the limit is {self.rate}). Wait {wait} s before the "
             "next call; do not retry in a loop.",
             retry_after_s=wait,
         )
@@ -58,4 +72,4 @@ class UserRateLimiter:
     def forget(self, user: str) -> None:
         """Drop the user's counters (their data was deleted)."""
         if self._item is not None:
-            self._limiter.clear(self._item, user)
+            self._limiter.clear(self._item, self.who, user)

@@ -112,14 +112,16 @@ def _summary(result: dict[str, Any]) -> str:
 def _outcome(result: dict[str, Any]) -> str:
     likeness = result["likeness"]
     count = len(result["candidates"])
-    offline = (
-        " (offline provider: a local composite for development, not an AI image)"
-        if result["provider"] == "offline"
-        else ""
-    )
+    if result["provider"] == "offline":
+        # A development composite of the user's own photo: never to be described as an AI scene.
+        return (
+            f"Made {count} offline placeholder composite(s) ({result['image_id']} is the best): the user's "
+            "reference photo on a drawn background by the development provider, NOT an AI image of the "
+            "scene: do not describe one. It is a placeholder: the server has no working image provider."
+        )
     if not result["needs_review"]:
         return (
-            f"Made {count} image(s){offline}; the best ({result['image_id']}) is the user's face: face "
+            f"Made {count} image(s); the best ({result['image_id']}) is the user's face: face "
             f"distance {verdict_of(likeness)}. A preview is attached and the full image is linked. Describe "
             "the scene to the user, and accept it with accept_identity_visualization if they like it."
         )
