@@ -15,6 +15,7 @@ from tool_server.quotas import DailyBudget, UserRateLimiter
 from tool_server.redaction import register_secrets
 from tool_server.runs import JobRunner, RunStore
 from tool_server.settings import Settings
+from tool_server.shared import SharedState, open_shared_state
 from tool_server.timing import TimedBlobStore
 from tool_server.userdata.face_inspection import face_inspector
 from tool_server.userdata.identities import IdentityStore
@@ -44,6 +45,8 @@ class AppContext:
     jobs: JobRunner
     rate_limiter: UserRateLimiter
     budget: DailyBudget
+    # Rate limits, budget ledger and locks every instance shares (memory: one process).
+    shared: SharedState
     # Signs /files/ links for local storage on the HTTP transport (None: stdio).
     url_signer: UrlSigner | None = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -65,6 +68,7 @@ class AppContext:
             supports_transparency=alpha_from_capabilities,
             url_for=lambda key: self.url_for(key),
             run_log=dog_run_log(self.runs),
+            shared=self.shared,
         )
 
     async def url_for(self, key: str) -> str:
@@ -92,9 +96,10 @@ def build_app(
         min_side_px=settings.min_photo_side_px,
     )
     faces = FaceAnalyzer(settings)
-    runs = RunStore(blobs, docs)
+    runs = RunStore(blobs, docs, lease_s=settings.run_lease_s)
     providers = ProviderRegistry(settings, face_swapper=faces.swap_bytes)
-    budget = DailyBudget(runs, docs, settings.daily_budget_usd)
+    shared = open_shared_state(settings)
+    budget = DailyBudget(runs, docs, settings.daily_budget_usd, shared)
     providers.spend_guard = budget
     signer = None
     if transport == "http":
@@ -116,7 +121,8 @@ def build_app(
         providers=providers,
         runs=runs,
         jobs=JobRunner(),
-        rate_limiter=UserRateLimiter(settings.rate_limit),
+        rate_limiter=UserRateLimiter(settings.rate_limit, shared.rate_storage()),
         budget=budget,
+        shared=shared,
         url_signer=signer,
     )

@@ -1,4 +1,7 @@
-"""Per-user rate limit (the `limits` library's moving window, in memory: one process, one window)."""
+"""Per-user rate limit: the `limits` library's moving window, on the shared state's storage.
+
+In memory by default (one process, one window); on Redis every instance counts in one window.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from tool_server.errors import LimitExceeded
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
+    from limits.storage import Storage
     from limits.strategies import MovingWindowRateLimiter
 
 
@@ -25,8 +29,9 @@ class RateLimited(LimitExceeded):
 class UserRateLimiter:
     """`hit(user)` counts one request and raises RateLimited past the limit; "" means no limit."""
 
-    def __init__(self, rate: str) -> None:
+    def __init__(self, rate: str, storage: Storage | None = None) -> None:
         self.rate = rate  # syntax checked by Settings
+        self._storage = storage  # None: this process's memory
 
     @cached_property
     def _item(self) -> RateLimitItem | None:
@@ -40,7 +45,7 @@ class UserRateLimiter:
         from limits.storage import MemoryStorage
         from limits.strategies import MovingWindowRateLimiter
 
-        return MovingWindowRateLimiter(MemoryStorage())
+        return MovingWindowRateLimiter(self._storage or MemoryStorage())
 
     def hit(self, user: str) -> None:
         if self._item is None:
