@@ -222,8 +222,8 @@ def start_fleet(
     return f"http://127.0.0.1:{lb_port}/mcp", [*servers, haproxy, redis], redis_port
 
 
-def redis_commands(port: int) -> int:
-    """Commands the Redis server has executed so far (INFO commandstats), less the INFO calls."""
+def redis_commands(port: int) -> dict[str, int]:
+    """Commands the Redis server has executed so far, by command (INFO commandstats), less INFO."""
     import redis
 
     client = redis.Redis(port=port)
@@ -231,7 +231,7 @@ def redis_commands(port: int) -> int:
         stats = client.info("commandstats")
     finally:
         client.close()
-    return sum(int(v["calls"]) for k, v in stats.items() if k != "cmdstat_info")
+    return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items() if k != "cmdstat_info"}
 
 
 def rss_kb(pid: int, field_name: str) -> int:

@@ -95,9 +95,11 @@ class DailyBudget:
         if self.limit_usd <= 0:
             return Reservation(None, 0.0)
         key = ledger_key(user, self._now().date())
-        if await self.state.ledger_total(key) is None:
+        reserved = await self.state.ledger_reserve(key, estimate_usd, self.limit_usd, LEDGER_TTL_S)
+        if reserved is None:  # the day's first call: start from what the run records hold
             await self.state.ledger_seed(key, await self.spent_today(user), LEDGER_TTL_S)
-        added, total = await self.state.ledger_reserve(key, estimate_usd, self.limit_usd, LEDGER_TTL_S)
+            reserved = await self.state.ledger_reserve(key, estimate_usd, self.limit_usd, LEDGER_TTL_S)
+        added, total = reserved or (False, self.limit_usd)
         if added:
             return Reservation(key, estimate_usd)
         raise BudgetExceeded(self._refusal(total, estimate_usd))

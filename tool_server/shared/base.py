@@ -33,8 +33,13 @@ class SharedState(Protocol):
         """Set the key to `value` unless it exists (a first use that knows an earlier total)."""
         ...
 
-    async def ledger_reserve(self, key: str, amount: float, limit: float, ttl_s: int) -> tuple[bool, float]:
-        """Atomically add `amount` unless the total would pass `limit`: (added, total after)."""
+    async def ledger_reserve(
+        self, key: str, amount: float, limit: float, ttl_s: int
+    ) -> tuple[bool, float] | None:
+        """Atomically add `amount` unless the total would pass `limit`: (added, total after).
+
+        None when the key does not exist: seed it (`ledger_seed`), then reserve again.
+        """
         ...
 
     async def ledger_add(self, key: str, delta: float, ttl_s: int) -> float:

@@ -46,8 +46,12 @@ class MemoryState:
         if self._get(key) is None:
             self._set(key, value, ttl_s)
 
-    async def ledger_reserve(self, key: str, amount: float, limit: float, ttl_s: int) -> tuple[bool, float]:
-        total = self._get(key) or 0.0
+    async def ledger_reserve(
+        self, key: str, amount: float, limit: float, ttl_s: int
+    ) -> tuple[bool, float] | None:
+        total = self._get(key)
+        if total is None:
+            return None
         if total + amount > limit + 1e-9:
             return False, total
         return True, self._set(key, total + amount, ttl_s)

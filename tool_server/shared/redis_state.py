@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 PREFIX = "coach-image:"
 
 _RESERVE = """
-local total = tonumber(redis.call('GET', KEYS[1]) or '0')
+local stored = redis.call('GET', KEYS[1])
+if not stored then return {-1, '0'} end
+local total = tonumber(stored)
 local amount = tonumber(ARGV[1])
 if total + amount > tonumber(ARGV[2]) + 1e-9 then
   return {0, tostring(total)}
@@ -72,9 +74,11 @@ class RedisState:
     async def ledger_seed(self, key: str, value: float, ttl_s: int) -> None:
         await self._client.set(PREFIX + key, repr(value), ex=ttl_s, nx=True)
 
-    async def ledger_reserve(self, key: str, amount: float, limit: float, ttl_s: int) -> tuple[bool, float]:
+    async def ledger_reserve(
+        self, key: str, amount: float, limit: float, ttl_s: int
+    ) -> tuple[bool, float] | None:
         added, total = await self._reserve(keys=[PREFIX + key], args=[repr(amount), repr(limit), ttl_s])
-        return bool(added), round(float(total), 6)
+        return None if added == -1 else (bool(added), round(float(total), 6))
 
     async def ledger_add(self, key: str, delta: float, ttl_s: int) -> float:
         return round(float(await self._add(keys=[PREFIX + key], args=[repr(delta), ttl_s])), 6)
