@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from tool_server.cli import app, load_cli_settings
 from tool_server.cli.output import JsonOption, print_json, print_table
 from tool_server.cli.tools_client import run_tools
+from tool_server.cli.wording import for_person
 
 identities = typer.Typer(help="Save and list the user's identities.", no_args_is_help=True)
 app.add_typer(identities, name="identities")
@@ -37,13 +38,24 @@ def save(
     if json_out:
         print_json(result)
     else:
-        typer.echo(result["message"])
+        typer.echo(for_person(result["message"]))
 
 
 @identities.command("list")
 def list_(json_out: JsonOption = False) -> None:
     """List the identities with their current and accepted images (list_identities)."""
-    result = run_tools(load_cli_settings(), lambda s: s.call("list_identities"))
+
+    async def every_page(session: Any) -> dict[str, Any]:
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = await session.call("list_identities", {"cursor": cursor})
+            found += page["identities"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return {"identities": found}
+
+    result = run_tools(load_cli_settings(), every_page)
     if json_out:
         print_json(result)
         return

@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 
 from tool_server.app import AppContext
+from tool_server.faces.records import verdict_text
 from tool_server.runs import RunRecord, RunStep
 from tool_server.userdata import keys
 from tool_server.userdata.models import AvatarIndex, Identity, ImageRecord
@@ -53,6 +54,11 @@ class Likeness:
             passed=raw.get("passed"),
             face_found=bool(raw.get("face_found", raw.get("score") is not None)),
         )
+
+    @property
+    def verdict(self) -> str:
+        """`0.41, passes at 0.50`: the distance against the threshold, shown on every card."""
+        return verdict_text(self.distance, self.threshold, self.face_found)
 
 
 @dataclass(frozen=True)
@@ -140,10 +146,22 @@ class AvatarView:
 
 
 @dataclass(frozen=True)
+class RefineStep:
+    """One refine: parent -> refined image, with the instruction and the refined image's likeness."""
+
+    parent_image_id: str
+    image_id: str
+    instruction: str | None
+    likeness: Likeness | None
+
+
+@dataclass(frozen=True)
 class IdentityView:
     identity: Identity
     current: ImageView | None
     accepted: ImageView | None
+    images: list[ImageView] = field(default_factory=list)  # every image made, oldest first
+    lineage: list[RefineStep] = field(default_factory=list)
 
 
 @dataclass
@@ -153,6 +171,8 @@ class UserView:
     avatars: list[AvatarView]
     identities: list[IdentityView]
     runs: list[RunSummary]
+    runs_total: int = 0
+    older_runs_href: str | None = None  # the next page of runs, where there is one
 
 
 def summarize(record: RunRecord, identity_names: dict[str, str], href: str | None = None) -> RunSummary:
@@ -174,8 +194,18 @@ async def identity_names(app: AppContext, user: str) -> dict[str, str]:
     return {i.identity_id: i.name for i in await app.identities.list(user)}
 
 
-async def run_summaries(app: AppContext, user: str, run_link: RunLink | None = None) -> list[RunSummary]:
-    """Every run of the user, newest first."""
+async def run_summaries(
+    app: AppContext,
+    user: str,
+    run_link: RunLink | None = None,
+    *,
+    run_ids: list[str] | None = None,
+    limit: int | None = None,
+) -> list[RunSummary]:
+    """The user's runs (or those of `run_ids`), newest first; with `limit`, only the newest are read."""
+    if run_ids is None:
+        run_ids = sorted(await app.runs.list(user), reverse=True)  # run ids sort by creation time
+    run_ids = run_ids[:limit]
     names = await identity_names(app, user)
     summaries: list[RunSummary] = []
     limiter = anyio.CapacityLimiter(16)  # S3 round trips overlap; a local store does not mind
@@ -186,7 +216,7 @@ async def run_summaries(app: AppContext, user: str, run_link: RunLink | None = N
         summaries.append(summarize(record, names, run_link(run_id) if run_link else None))
 
     async with anyio.create_task_group() as group:
-        for run_id in await app.runs.list(user):
+        for run_id in run_ids:
             group.start_soon(load, run_id)
     return sorted(summaries, key=lambda s: s.created_at, reverse=True)
 
@@ -242,8 +272,16 @@ def _call_view(call: dict[str, Any]) -> CallView:
     )
 
 
-async def user_view(app: AppContext, user: str, link: Linker, run_link: RunLink | None = None) -> UserView:
-    """The user's photos, avatars, identities and runs."""
+async def user_view(
+    app: AppContext,
+    user: str,
+    link: Linker,
+    run_link: RunLink | None = None,
+    *,
+    runs_from: int = 0,
+    runs_limit: int | None = None,
+) -> UserView:
+    """The user's photos, avatars, identities and runs (`runs_limit` from `runs_from`, newest first)."""
     photos = []
     for number, photo in enumerate((await app.photos.index(user)).photos):
         quality = photo.quality or {}
@@ -278,10 +316,35 @@ async def user_view(app: AppContext, user: str, link: Linker, run_link: RunLink 
             identity=identity,
             current=await _image_view(app, user, identity.current_image_id, link, identity.name),
             accepted=await _image_view(app, user, identity.accepted_image_id, link, identity.name),
+            images=await _image_views(app, user, identity.image_ids, link, identity.name),
+            lineage=await _lineage(app, user, identity),
         )
         for identity in await app.identities.list(user)
     ]
-    return UserView(user, photos, avatars, identities, await run_summaries(app, user, run_link))
+    run_ids = sorted(await app.runs.list(user), reverse=True)
+    shown = run_ids[runs_from : None if runs_limit is None else runs_from + runs_limit]
+    runs = await run_summaries(app, user, run_link, run_ids=shown)
+    return UserView(user, photos, avatars, identities, runs, runs_total=len(run_ids))
+
+
+async def _image_views(
+    app: AppContext, user: str, image_ids: list[str], link: Linker, alt: str
+) -> list[ImageView]:
+    """The images that still exist, in the order they were made."""
+    views = [await _image_view(app, user, i, link, f"{alt} {n}") for n, i in enumerate(image_ids, 1)]
+    return [view for view in views if view is not None]
+
+
+async def _lineage(app: AppContext, user: str, identity: Identity) -> list[RefineStep]:
+    """The identity's refined images in the order they were made, each with its parent."""
+    steps = []
+    for image_id in identity.image_ids:
+        record = await app.docs.read(keys.image_record(user, image_id), ImageRecord)
+        if record is not None and record.parent_image_id:
+            steps.append(
+                RefineStep(record.parent_image_id, image_id, record.instruction, Likeness.of(record.likeness))
+            )
+    return steps
 
 
 async def _image_view(

@@ -1,4 +1,5 @@
-"""The ASGI application the HTTP transport serves: the SDK's Starlette app inside a body-size cap."""
+"""The ASGI application the HTTP transport serves: the SDK's Starlette app inside a body-size cap
+and a redacted access log (`access_log.py`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tool_server.http.access_log import AccessLog
 from tool_server.settings import Settings
 
 
@@ -22,7 +24,7 @@ def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         host=settings.host,
         stateless_http=settings.redis_url is not None,
     )
-    return BodyLimit(app, settings.max_request_bytes)
+    return AccessLog(BodyLimit(app, settings.max_request_bytes))
 
 
 class BodyLimit:

@@ -125,3 +125,12 @@ class DailyBudget:
             f"UTC, in about {hours} h. Tell the user, and offer the images they already have "
             "(list_identities) meanwhile. Nothing was charged."
         )
+
+    async def remaining(self, user: str) -> float | None:
+        """USD the user may still spend today (less what calls in flight reserved); None: no limit."""
+        if self.limit_usd <= 0:
+            return None
+        total = await self.state.ledger_total(ledger_key(user, self._now().date()))
+        if total is None:
+            total = await self.spent_today(user)
+        return max(0.0, round(self.limit_usd - total, 6))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
+from tool_server.errors import InvalidInput
 from tool_server.tools.boundary import coach_errors
 from tool_server.userdata.models import Identity
 
@@ -33,6 +34,7 @@ class SaveIdentityResult(IdentityView):
 
 class IdentityList(BaseModel):
     identities: list[IdentityView]
+    next_cursor: str | None = None  # more identities: pass it back as `cursor`
 
 
 def identity_view(identity: Identity) -> IdentityView:
@@ -95,11 +97,27 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
 
     @server.tool(title="List identities", annotations=ToolAnnotations(read_only_hint=True))
     @coach_errors
-    async def list_identities() -> IdentityList:
+    async def list_identities(
+        cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
+    ) -> IdentityList:
         """List the user's saved identities with their current and accepted image ids.
 
         Use to find an identity_id for generate_identity_image or accept_identity_visualization,
         or to see which identities still have no accepted image.
         """
+        start = page_start(cursor)
         identities = await app.identities.list(acting_user(app))
-        return IdentityList(identities=[identity_view(i) for i in identities])
+        end = start + app.settings.list_page_size
+        return IdentityList(
+            identities=[identity_view(i) for i in identities[start:end]],
+            next_cursor=str(end) if end < len(identities) else None,
+        )
+
+
+def page_start(cursor: str | None) -> int:
+    """The offset a `next_cursor` stands for (a plain offset: listings are short and sorted)."""
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or len(cursor) > 6:
+        raise InvalidInput("cursor must be a next_cursor from list_identities; leave it out for page one.")
+    return int(cursor)

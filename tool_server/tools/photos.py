@@ -56,6 +56,9 @@ class PhotoList(BaseModel):
     photos: list[PhotoInfo]
     photo_count: int
     max_photos: int
+    consistent: bool = Field(description="False: the photos show different people; images are refused.")
+    mismatched_photo_ids: list[str] = Field(default_factory=list)
+    message: str | None = None
 
 
 class RemovePhotoResult(BaseModel):
@@ -112,6 +115,14 @@ async def read_image_source(
         return base64.b64decode(text, validate=True), None
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput("image_base64 is not valid base64. Send the file's bytes base64-encoded.") from exc
+
+
+def mixed_people_message(odd: list[str]) -> str:
+    return (
+        f"The reference photos show different people ({', '.join(odd)} don't match the others), so "
+        "likeness cannot be judged. Ask the user which photos are not them and remove those with "
+        "remove_reference_photo."
+    )
 
 
 def register(server: MCPServer[Any], app: AppContext) -> None:
@@ -173,11 +184,20 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         """List the user's reference photos with their URLs and face-quality verdicts.
 
         Use before generating images to see whether the user has photos and how good they are.
-        An empty list means: guide the user to upload one with add_reference_photo.
+        An empty list means: guide the user to upload one with add_reference_photo. consistent
+        false: the photos show different people; remove the ones that aren't the user.
         """
         index = await app.photos.index(acting_user(app))
         photos = [await photo_info(app, p, primary=i == 0) for i, p in enumerate(index.photos)]
-        return PhotoList(photos=photos, photo_count=len(photos), max_photos=app.photos.max_photos)
+        odd = await app.photos.mismatched(index)
+        return PhotoList(
+            photos=photos,
+            photo_count=len(photos),
+            max_photos=app.photos.max_photos,
+            consistent=not odd,
+            mismatched_photo_ids=odd,
+            message=mixed_people_message(odd) if odd else None,
+        )
 
     @server.tool(
         title="Remove a reference photo",
