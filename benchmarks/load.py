@@ -2,6 +2,7 @@
 
     python benchmarks/load.py [--sessions 100] [--duration 60] [--delay 2 8] [--max-requests 3000]
                               [--image face|tiny] [--dog-every 4] [--jwt-secret SECRET --users 10]
+                              [--instances 0|1|2]
 
 The server runs as a subprocess (`python -m tool_server serve --transport http`, a real uvicorn on
 a free loopback port); the OpenAI API is the test suite's fake (`tests/fakes`), answering every
@@ -9,6 +10,10 @@ request after a random delay within `--delay`. Each session calls generate_ident
 dog_avatar every `--dog-every`th call, when tools/list has it) until `--duration` is over, polling
 get_run when an answer is pending. Prints requests done, errors, latency percentiles beside the
 provider delay, and the server's peak RSS. Loopback only; bounded in sessions, requests and time.
+
+`--instances 1|2` runs that many servers on one storage directory, sharing a redis-server,
+behind haproxy round-robin with `deploy/haproxy.cfg`, and also prints the Redis commands per tool
+call (INFO commandstats before and after).
 
 Without auth on HTTP every session acts as COACH_IMAGE_USER (one user, one identity per session).
 With `--jwt-secret` (or COACH_IMAGE_JWT_SECRET) the server is given the secret and each session
@@ -34,9 +39,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load_setup import LOAD_USER, SlowOpenAI, free_port, rss_kb, scene_png, seed, start_server  # noqa: E402
+from benchmarks.load_setup import (  # noqa: E402
+    LOAD_USER,
+    SlowOpenAI,
+    free_port,
+    redis_commands,
+    rss_kb,
+    scene_png,
+    seed,
+    start_fleet,
+    start_server,
+)
 
 MAX_SESSIONS = 500
+# What the ledger's and the rate limiter's Lua scripts call inside Redis (not round trips).
+IN_SCRIPTS = {"get", "incrbyfloat", "expire", "pexpire", "del", "lrange", "lpush", "ltrim", "lindex", "llen"}
 MAX_DURATION_S = 600
 
 
@@ -143,9 +160,15 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
     print(f"seeding {len(users)} user(s) with {per_user} identities each in {storage} ...", flush=True)
     identities = await seed(storage, users, per_user)
     fake = SlowOpenAI(scene_png(args.image), tuple(args.delay)).start()
-    port = free_port()
-    server = start_server(storage, port, fake, args.sessions, jwt_secret)
-    url = f"http://127.0.0.1:{port}/mcp"
+    redis_port = 0
+    if args.instances:
+        url, processes, redis_port = start_fleet(storage, fake, args.sessions, jwt_secret, args.instances)
+        server = processes[0]
+    else:
+        port = free_port()
+        server = start_server(storage, port, fake, args.sessions, jwt_secret)
+        processes = [server]
+        url = f"http://127.0.0.1:{port}/mcp"
     stats = Stats()
     peak_sampled = 0
 
@@ -171,6 +194,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
     if warm.errors:
         print(f"warm-up call failed: {dict(warm.errors)}", flush=True)
     print(f"server pid {server.pid} on {url}; {args.sessions} sessions for {args.duration:.0f} s", flush=True)
+    redis_before = redis_commands(redis_port) if redis_port else {}
     began = time.monotonic()
     stop_at = began + args.duration
     sampler = asyncio.create_task(sample_rss())
@@ -192,14 +216,22 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
                 exc = task.exception()
                 stats.errors[f"session failed: {type(exc).__name__}: {str(exc)[:160]}"] += 1
         elapsed = time.monotonic() - began
+        redis_used = None
+        if redis_port:
+            after = redis_commands(redis_port)
+            redis_used = {
+                k: n - redis_before.get(k, 0) for k, n in after.items() if n > redis_before.get(k, 0)
+            }
     finally:
         sampler.cancel()
         peak_hwm = rss_kb(server.pid, "VmHWM")
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
         fake.stop()
     return {
         "stats": stats,
@@ -208,6 +240,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
         "provider_delays": fake.delays,
         "provider_max_in_flight": fake.max_in_flight,
         "work": work,
+        "redis_commands": redis_used,
     }
 
 
@@ -240,6 +273,15 @@ def report(args: argparse.Namespace, outcome: dict[str, Any]) -> int:
                 f"p99 {p99:.2f} s, max {max(values):.2f} s{above}"
             )
     print(f"server peak RSS     {outcome['peak_rss_mb']:.0f} MB")
+    if outcome["redis_commands"] is not None:
+        tool_calls = done + stats.pending_answers  # every call and every get_run poll
+        commands = {k: n for k, n in outcome["redis_commands"].items() if n}
+        # Commands a Lua script runs inside Redis are counted too, but cost no round trip.
+        trips = sum(n for k, n in commands.items() if k not in IN_SCRIPTS)
+        print(
+            f"redis round trips   {trips} for {tool_calls} tool calls: {trips / max(1, tool_calls):.2f} "
+            f"per call ({args.instances} instance(s) behind haproxy); commands {commands}"
+        )
     if args.keep:
         print(f"(storage and server log kept in {outcome['work']})")
     else:
@@ -266,6 +308,13 @@ def main() -> int:
     parser.add_argument("--jwt-secret", default=None, help="Mint HS256 bearer tokens with this secret.")
     parser.add_argument("--users", type=int, default=10, help="Distinct users when tokens are minted.")
     parser.add_argument("--keep", action="store_true", help="Keep the storage and the server log.")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=0,
+        choices=(0, 1, 2),
+        help="0: one server, direct; 1 or 2: servers sharing redis-server behind haproxy (deploy/).",
+    )
     args = parser.parse_args()
     import logging
 

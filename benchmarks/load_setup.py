@@ -100,7 +100,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(storage: Path, port: int, fake: FakeOpenAI, sessions: int, jwt_secret: str | None) -> Any:
+def start_server(
+    storage: Path,
+    port: int,
+    fake: FakeOpenAI,
+    sessions: int,
+    jwt_secret: str | None,
+    extra_env: dict[str, str] | None = None,
+) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_IMAGE_")}
     env.update(
         PYTHONPATH=str(ROOT),
@@ -123,7 +130,8 @@ def start_server(storage: Path, port: int, fake: FakeOpenAI, sessions: int, jwt_
     )
     if jwt_secret:
         env["COACH_IMAGE_JWT_SECRET"] = jwt_secret
-    log = open(storage.parent / "server.log", "wb")  # noqa: SIM115 - closed with the process
+    env.update(extra_env or {})
+    log = open(storage.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "tool_server", "serve", "--transport", "http", "--port", str(port)],
         env=env,
@@ -135,7 +143,7 @@ def start_server(storage: Path, port: int, fake: FakeOpenAI, sessions: int, jwt_
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the server exited: see {storage.parent / 'server.log'}")
+            raise SystemExit(f"the server exited: see {storage.parent / f'server-{port}.log'}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return process
@@ -143,6 +151,87 @@ def start_server(storage: Path, port: int, fake: FakeOpenAI, sessions: int, jwt_
             time.sleep(0.1)
     process.kill()
     raise SystemExit("the server did not listen within 60 s")
+
+
+# --- several instances behind haproxy (deploy/haproxy.cfg), sharing redis-server -----------------
+
+
+def start_process(argv: list[str], port: int, log: Path, env: dict[str, str] | None = None) -> Any:
+    """A helper process (redis-server, haproxy) listening on `port` within 30 s."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{argv[0]} exited: see {log}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{argv[0]} did not listen within 30 s")
+
+
+def start_fleet(
+    storage: Path, fake: FakeOpenAI, sessions: int, jwt_secret: str | None, instances: int
+) -> tuple[str, list[Any], int]:
+    """redis-server, `instances` (1 or 2) servers and haproxy round-robin: (url, processes, redis port)."""
+    for binary in ("redis-server", "haproxy"):
+        if shutil.which(binary) is None:
+            raise SystemExit(f"--instances needs {binary} (apt-get install {binary})")
+    redis_port = free_port()
+    redis = start_process(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        redis_port,
+        storage.parent / "redis.log",
+    )
+    shared = {
+        "COACH_IMAGE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        # The shared paths are on: a budget and a rate limit nobody reaches.
+        "COACH_IMAGE_DAILY_BUDGET_USD": "100000",
+        "COACH_IMAGE_RATE_LIMIT": "1000000/minute",
+    }
+    ports = [free_port() for _ in range(instances)]
+    servers = [start_server(storage, port, fake, sessions, jwt_secret, shared) for port in ports]
+    lb_port = free_port()
+    env = dict(
+        os.environ,
+        COACH_LB_BIND=f"127.0.0.1:{lb_port}",
+        COACH_INSTANCE_1=f"127.0.0.1:{ports[0]}",
+        COACH_INSTANCE_2=f"127.0.0.1:{ports[-1]}",  # one instance: both lines name it
+    )
+    haproxy = start_process(
+        ["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+        lb_port,
+        storage.parent / "haproxy.log",
+        env,
+    )
+    return f"http://127.0.0.1:{lb_port}/mcp", [*servers, haproxy, redis], redis_port
+
+
+def redis_commands(port: int) -> dict[str, int]:
+    """Commands the Redis server has executed so far, by command (INFO commandstats), less INFO."""
+    import redis
+
+    client = redis.Redis(port=port)
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items() if k != "cmdstat_info"}
 
 
 def rss_kb(pid: int, field_name: str) -> int:

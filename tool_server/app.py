@@ -17,6 +17,7 @@ from tool_server.quotas import DailyBudget, UserRateLimiter
 from tool_server.redaction import register_secrets
 from tool_server.runs import JobRunner, RunStore
 from tool_server.settings import Settings
+from tool_server.shared import SharedState, open_shared_state
 from tool_server.timing import TimedBlobStore
 from tool_server.userdata.face_inspection import face_inspector
 from tool_server.userdata.identities import IdentityStore
@@ -46,6 +47,8 @@ class AppContext:
     jobs: JobRunner
     rate_limiter: UserRateLimiter
     budget: DailyBudget
+    # Rate limits, budget ledger and locks every instance shares (memory: one process).
+    shared: SharedState
     # Every authenticated MCP request (lists, prompts, new sessions), a generous limit beside rate_limiter.
     protocol_limiter: UserRateLimiter = field(default_factory=lambda: UserRateLimiter(""))
     # Signs /files/ links for local storage on the HTTP transport (None: stdio).
@@ -69,6 +72,7 @@ class AppContext:
             supports_transparency=alpha_from_capabilities,
             url_for=lambda key: self.url_for(key),
             run_log=dog_run_log(self.runs),
+            shared=self.shared,
         )
 
     async def url_for(self, key: str, *, not_after: int | None = None) -> str:
@@ -100,9 +104,10 @@ def build_app(
         max_side_px=REFERENCE_SIDE_PX,
     )
     faces = FaceAnalyzer(settings)
-    runs = RunStore(blobs, docs)
+    runs = RunStore(blobs, docs, lease_s=settings.run_lease_s)
     providers = ProviderRegistry(settings, face_swapper=faces.swap_bytes)
-    budget = DailyBudget(runs, docs, settings.daily_budget_usd)
+    shared = open_shared_state(settings)
+    budget = DailyBudget(runs, docs, settings.daily_budget_usd, shared)
     providers.spend_guard = budget
     signer = None
     if transport == "http":
@@ -129,8 +134,11 @@ def build_app(
         providers=providers,
         runs=runs,
         jobs=JobRunner(),
-        rate_limiter=UserRateLimiter(settings.rate_limit),
-        protocol_limiter=UserRateLimiter(settings.protocol_rate_limit, who="this user (all MCP requests)"),
+        rate_limiter=UserRateLimiter(settings.rate_limit, shared.rate_storage()),
+        protocol_limiter=UserRateLimiter(
+            settings.protocol_rate_limit, shared.rate_storage(), who="this user (all MCP requests)"
+        ),
         budget=budget,
+        shared=shared,
         url_signer=signer,
     )

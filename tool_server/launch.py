@@ -44,15 +44,19 @@ def load_settings_or_exit(**overrides: object) -> Settings:
 
 def start_server(settings: Settings, mode: Literal["stdio", "http"]) -> MCPServer[Any]:
     """The server for `settings`, logging configured; exit 1 with one line if a backend cannot start."""
+    from tool_server.app import build_app
     from tool_server.logs import configure_logging
     from tool_server.server import create_server
 
     try:
-        server = create_server(settings, mode)
+        app = build_app(settings, mode)
+        server = create_server(settings, mode, app=app)
     except Exception as exc:  # a backend that cannot start: one line, no traceback
         fail(f"cannot start: {exc}", 1)
     configure_logging(settings.log_level)
     logger.info("storage at %s", settings.resolved_storage_url())
+    if mode == "http":
+        logger.info("%s", app.shared.description)
     freeze_startup_heap()
     return server
 

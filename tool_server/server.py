@@ -56,6 +56,7 @@ def create_server(
         # Generations that outlive their tool call (status pending) keep running in this group.
         async with anyio.create_task_group() as group:
             app.jobs.attach(group)
+            group.start_soon(app.runs.keep_leases)
             try:
                 yield app
             finally:
@@ -90,9 +91,9 @@ def create_server(
     apps.register_tools(server, app)
     if transport == "http":
         from tool_server.http import dog as dog_routes
-        from tool_server.http import files, metrics_route, upload
+        from tool_server.http import files, health, metrics_route, upload
         from tool_server.http import gallery as gallery_routes
 
-        for route_module in (files, upload, metrics_route, dog_routes, gallery_routes):
+        for route_module in (files, upload, metrics_route, dog_routes, gallery_routes, health):
             route_module.register(server, app)
     return server

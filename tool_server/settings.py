@@ -179,6 +179,19 @@ class Settings(BaseSettings):
         10.0, ge=0, description="Provider spend per user per UTC day, in USD; 0: no limit."
     )
 
+    # Several instances (issue 13): what they share, and how a dead instance's runs are noticed
+    redis_url: SecretStr | None = Field(
+        None,
+        description="redis:// or rediss:// URL (Valkey works too) shared by every instance: rate limits, "
+        "budget, single flight; also makes HTTP sessions stateless. Unset: one process, state in memory.",
+    )
+    run_lease_s: float = Field(
+        20.0,
+        ge=1.0,
+        le=300.0,
+        description="Lease of a running run, renewed every third of it; lapsed, the run reads interrupted.",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
 
     @field_validator("storage_url")
@@ -186,6 +199,15 @@ class Settings(BaseSettings):
     def _storage_url_scheme(cls, value: str | None) -> str | None:
         if value and "://" in value and not value.startswith(("file://", "s3://")):
             raise ValueError("use a directory path, a file:// URL or s3://bucket/prefix")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://")):
+            raise ValueError("use a redis:// or rediss:// URL, e.g. redis://localhost:6379/0")
         return value
 
     @field_validator("rate_limit", "protocol_rate_limit", "anonymous_rate_limit")

@@ -43,6 +43,7 @@ def server_params(seeded: Seeded, fake: FakeOpenAI) -> StdioServerParameters:
         COACH_IMAGE_PROVIDER_MAX_RETRIES="0",
         COACH_IMAGE_MAX_ATTEMPTS="1",
         COACH_IMAGE_SYNC_DEADLINE_S="1",
+        COACH_IMAGE_RUN_LEASE_S="1",  # a killed server's run reads interrupted a second later
         OPENAI_API_KEY="sk-test-not-a-real-key",
         OPENAI_BASE_URL=fake.base_url,
     )
@@ -95,6 +96,9 @@ async def test_sigkill_mid_generation_loses_nothing_and_the_run_reads_interrupte
     with anyio.fail_after(60):
         async with Client(server_params(seeded, fake_openai)) as client:
             polled = await client.call_tool("get_run", {"run_id": run_id})
+            while polled.structured_content["status"] == "running":  # until its lease lapses
+                await anyio.sleep(0.2)
+                polled = await client.call_tool("get_run", {"run_id": run_id})
             again = await client.call_tool(
                 "generate_identity_image",
                 {"identity_id": seeded.identity_id, "candidates": 1, "strategy": "direct"},

@@ -3,11 +3,13 @@ and the global bound on provider calls in flight."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 import httpx2
 import pytest
 from mcp import Client
@@ -22,6 +24,7 @@ from tool_server.app import AppContext, build_app
 from tool_server.quotas.budget import BudgetExceeded, DailyBudget, run_started
 from tool_server.server import create_server
 from tool_server.settings import Settings
+from tool_server.shared import MemoryState
 
 MB = 1024 * 1024
 
@@ -76,8 +79,8 @@ async def test_the_rate_limit_is_per_user_and_says_how_long_to_wait(serve: Serve
 
 
 async def test_the_daily_budget_stops_provider_calls_and_tells_the_coach_what_to_do(serve: ServeFor) -> None:
-    with FakeOpenAI() as fake, _on_a_small_budget(serve, fake) as server:
-        ids = await seed_user(server, "nia")  # one generation: about $0.17, over the budget
+    with FakeOpenAI() as fake, _on_a_small_budget(serve, fake, 0.25) as server:
+        ids = await seed_user(server, "nia")  # one generation: about $0.17; another does not fit
         spent = await server.app.budget.spent_today("nia")
         async with mcp_client(server, mint("nia")) as client:
             refused = await client.call_tool(
@@ -86,11 +89,11 @@ async def test_the_daily_budget_stops_provider_calls_and_tells_the_coach_what_to
         async with mcp_client(server, mint("omar")) as client:
             other = await client.call_tool("list_identities", {})
         assert len(fake.requests) == 1
-    assert spent > 0.05
+    assert spent > 0.1
     assert refused.is_error
     text = refused.content[0].text  # type: ignore[union-attr]
     assert (
-        "budget for today is used up" in text
+        re.search(r"image budget for today has \$0\.\d\d of \$0\.25 left", text)
         and "after midnight UTC" in text
         and "Nothing was charged" in text
     )
@@ -98,21 +101,25 @@ async def test_the_daily_budget_stops_provider_calls_and_tells_the_coach_what_to
 
 
 async def test_dog_avatars_count_against_the_same_budget(serve: ServeFor) -> None:
-    with FakeOpenAI() as fake, _on_a_small_budget(serve, fake) as server:
+    with FakeOpenAI() as fake, _on_a_small_budget(serve, fake, 0.15) as server:
         async with mcp_client(server, mint("nia")) as client:
             # A face photo is no monoline dog: it fails validation; its retry is refused by the budget
-            # (the first call used it up), so the paid-for image is kept for review.
+            # (what is left cannot pay for it), so the paid-for image is kept for review.
             first = await client.call_tool("dog_avatar", {"job": "teacher"})
             refused = await client.call_tool("dog_avatar", {"job": "chef"})
         assert len(fake.requests) == 1
     assert not first.is_error and first.structured_content["cost_usd"] > 0.05  # type: ignore[index]
     assert first.structured_content["needs_review"] is True  # type: ignore[index]
-    assert refused.is_error and "budget for today is used up" in refused.content[0].text  # type: ignore[union-attr]
+    assert refused.is_error and "image budget for today has" in refused.content[0].text  # type: ignore[union-attr]
 
 
 @contextmanager
-def _on_a_small_budget(serve: ServeFor, fake: FakeOpenAI) -> Iterator[RunningServer]:
-    """A server on the fake OpenAI (3 answers of about $0.17 each queued) with a $0.05 daily budget."""
+def _on_a_small_budget(serve: ServeFor, fake: FakeOpenAI, budget: float) -> Iterator[RunningServer]:
+    """A server on the fake OpenAI (3 answers of about $0.13 each queued) with a small daily budget.
+
+    The budget fits a first call's estimate (an identity image: $0.22; a dog avatar: $0.08) but
+    not a second one on top of the first call's cost.
+    """
     fake.enqueue(*[images_reply([users_face()], usage=_usage()) for _ in range(3)])
     with serve(
         provider="openai",
@@ -120,7 +127,7 @@ def _on_a_small_budget(serve: ServeFor, fake: FakeOpenAI) -> Iterator[RunningSer
         openai_api_key="sk-test",
         openai_base_url=fake.base_url,
         provider_max_retries=0,
-        daily_budget_usd=0.05,
+        daily_budget_usd=budget,
     ) as server:
         yield server
 
@@ -165,18 +172,44 @@ def test_run_ids_tell_when_the_run_started() -> None:
     assert started is not None and abs((datetime.now(UTC) - started).total_seconds()) < 5
 
 
-async def test_the_budget_sees_spend_recorded_by_other_processes_after_its_refresh(app: AppContext) -> None:
+async def test_the_budget_ledger_starts_the_day_from_the_run_records(app: AppContext) -> None:
     clock = [datetime.now(UTC)]
-    budget = DailyBudget(app.runs, app.docs, 1.0, now=lambda: clock[0], refresh_s=30)
-    await budget.check("alice")  # nothing spent yet: allowed, and remembered
     recorder = await app.runs.start("alice", "identity_image", {})
-    recorder.record.calls.append({"provider": "openai", "cost_usd": 1.25, "started_at": clock[0].isoformat()})
-    await recorder.finish({})  # another server process recorded this run
-    await budget.check("alice")  # within the refresh window: the remembered sum
-    clock[0] += timedelta(seconds=31)
-    with pytest.raises(BudgetExceeded, match=r"\$1.25 of \$1.00"):
-        await budget.check("alice")
-    assert await budget.spent_today("bob") == 0
+    recorder.record.calls.append({"provider": "openai", "cost_usd": 0.75, "started_at": clock[0].isoformat()})
+    await recorder.finish({})  # spent before this ledger existed (an earlier process)
+    budget = DailyBudget(app.runs, app.docs, 1.0, MemoryState(), now=lambda: clock[0])
+    held = await budget.reserve("alice", 0.2)
+    with pytest.raises(BudgetExceeded, match=r"\$0.05 of \$1.00 left"):
+        await budget.reserve("alice", 0.2)  # 0.75 spent + 0.2 reserved: 0.2 more does not fit
+    await budget.settle(held, 0.0)  # the call failed: its reservation is released
+    await budget.reserve("alice", 0.2)
+    assert await budget.spent("alice") == pytest.approx(0.95)
+    assert await budget.spent("bob") == 0
+
+
+async def test_parallel_reservations_never_pass_the_budget(app: AppContext) -> None:
+    budget = DailyBudget(app.runs, app.docs, 0.5, MemoryState())
+    results: list[bool] = []
+    all_tried = anyio.Event()
+
+    async def call() -> None:
+        try:
+            held = await budget.reserve("alice", 0.17)
+        except BudgetExceeded:
+            held = None
+        results.append(held is not None)
+        if len(results) == 12:
+            all_tried.set()
+        await all_tried.wait()  # every reservation is held at once
+        if held is not None:
+            await budget.settle(held, 0.16)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            for _ in range(12):
+                group.start_soon(call)
+    assert results.count(True) == 2  # 2 x 0.17 reserved fit in 0.50; a third would not
+    assert await budget.spent("alice") == pytest.approx(0.32)
 
 
 async def test_the_rate_limit_does_not_apply_to_the_local_stdio_user(tmp_path: Path) -> None:

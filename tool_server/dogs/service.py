@@ -35,6 +35,7 @@ from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult,
 from tool_server.providers.capabilities import capabilities_for
 from tool_server.providers.recording import calls_of
 from tool_server.settings import Settings
+from tool_server.shared import MemoryState, SharedState
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +82,13 @@ class DogAvatarService:
         url_for: UrlMaker | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         run_log: RunLog | None = None,
+        shared: SharedState | None = None,
     ) -> None:
         """`url_for(image_key)` makes `image_url` (default: the blob store's URL, e.g. presigned S3).
 
         `run_log` writes a run record for every generation that reached a provider, in the
         requesting user's runs (what they spent, what was sent, each attempt's image).
+        `shared` holds the lock that makes the single flight span every instance sharing it.
         """
         self._run_log = run_log
         self._blobs = blobs
@@ -96,6 +99,7 @@ class DogAvatarService:
         self._url_for = url_for or (lambda key: blobs.url(key, settings.url_expiry_s))
         self._clock = clock
         self._flights: SingleFlight[tuple[str, bool], _Outcome] = SingleFlight()
+        self._shared: SharedState = shared or MemoryState()
 
     async def get_avatar(
         self,
@@ -162,12 +166,15 @@ class DogAvatarService:
         metrics.count_dog_cache(hit=False)
 
         async def make() -> _Outcome:
-            # Read again: a flight for this key may have ended between the read above and now.
-            if not regenerate and (record := await read_record(self._blobs, key)) is not None:
-                return _Outcome(record, cached=True, cost_usd=0.0)
-            if background == "white":
-                return await self._make_white(key, regenerate, adapter, user)
-            return await self._generate(key, adapter, user)
+            # One flight per key in this process, and one across instances: the others wait for
+            # the lock, then find the avatar in the cache.
+            async with self._shared.lock(f"dog:{key.stem}:{regenerate}", ttl_s=30):
+                # Read again: a flight for this key may have ended between the read above and now.
+                if not regenerate and (record := await read_record(self._blobs, key)) is not None:
+                    return _Outcome(record, cached=True, cost_usd=0.0)
+                if background == "white":
+                    return await self._make_white(key, regenerate, adapter, user)
+                return await self._generate(key, adapter, user)
 
         return await self._flights.do((key.stem, regenerate), make)
 

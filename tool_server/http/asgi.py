@@ -18,8 +18,16 @@ from tool_server.settings import Settings
 
 
 def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
-    """`/mcp`, the auth metadata and the custom routes, with request bodies capped."""
-    app = server.streamable_http_app(max_request_body_size=settings.max_request_bytes, host=settings.host)
+    """`/mcp`, the auth metadata and the custom routes, with request bodies capped.
+
+    With shared state (COACH_IMAGE_REDIS_URL) the instances sit behind a balancer, so no request
+    may need an earlier one's process: handshake-era sessions are served stateless too.
+    """
+    app = server.streamable_http_app(
+        max_request_body_size=settings.max_request_bytes,
+        host=settings.host,
+        stateless_http=settings.redis_url is not None,
+    )
     limited: ASGIApp = BodyLimit(app, settings.max_request_bytes)
     if settings.auth_enabled and settings.anonymous_rate_limit:
         limited = AnonymousLimit(

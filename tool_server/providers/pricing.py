@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tool_server.providers.capabilities import Prices
+
+if TYPE_CHECKING:
+    from tool_server.providers.base import ImageRequest
 
 _PER_TOKEN = 1_000_000
 
@@ -61,6 +64,29 @@ def add_usage(total: dict[str, Any], usage: Mapping[str, Any]) -> None:
     for key, value in usage.items():
         if isinstance(value, int) and not isinstance(value, bool):
             total[key] = int(total.get(key, 0)) + value
+
+
+# Upper bounds of tokens, for the estimate reserved against the budget before a call.
+_OPENAI_IMAGE_TOKENS = {"low": 272, "medium": 1056}  # per 1024x1024 image; high and auto: 4160
+_GEMINI_IMAGE_TOKENS = 2000  # a 4K image; 1K and 2K images are 1120
+_INPUT_IMAGE_TOKENS = 6000  # one reference at high input fidelity
+_THINKING_TOKENS = 2000
+
+
+def estimate_cost(prices: Prices, provider: str, request: ImageRequest) -> float:
+    """An upper bound of one ImageRequest's cost, reserved before the call and settled after."""
+    area = 2.0  # `auto` and unknown sizes: bounded by a large image
+    if "x" in request.size:
+        width, _, height = request.size.partition("x")
+        if width.isdigit() and height.isdigit():
+            area = max(1.0, int(width) * int(height) / 1024**2)
+    if provider == "gemini":
+        out = _GEMINI_IMAGE_TOKENS * prices.image_out + _THINKING_TOKENS * prices.text_out
+    else:
+        out = _OPENAI_IMAGE_TOKENS.get(request.quality, 4160) * area * prices.image_out
+    text_in = (len(request.prompt) // 2 + 100) * prices.text_in
+    images_in = len(request.references) * _INPUT_IMAGE_TOKENS * prices.image_in
+    return round((request.n * out + text_in + images_in) / _PER_TOKEN, 6)
 
 
 # Output image tokens of one 1024x1024 image by quality (OpenAI's table; Gemini bills 1120 up to 2K).

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -27,7 +27,8 @@ from tool_server.errors import (
 )
 from tool_server.metrics import observe_provider_calls
 from tool_server.providers.base import ImageProvider, ImageRequest, ImageResult, ProviderCall
-from tool_server.providers.capabilities import lookup
+from tool_server.providers.capabilities import capabilities_for, lookup
+from tool_server.providers.pricing import estimate_cost
 from tool_server.providers.recording import attach_calls, calls_of
 from tool_server.providers.retry import RetryPolicy
 from tool_server.redaction import redact, redact_error
@@ -43,11 +44,11 @@ PROVIDERS = ("openai", "gemini", "offline")
 
 
 class SpendGuard(Protocol):
-    """The per-user daily budget (tool_server.quotas.DailyBudget)."""
+    """The per-user daily budget (tool_server.quotas.DailyBudget): a ledger of reservations."""
 
-    async def check(self, user: str) -> None: ...
+    async def reserve(self, user: str, estimate_usd: float) -> Any: ...
 
-    def charge(self, user: str, cost_usd: float) -> None: ...
+    async def settle(self, reservation: Any, cost_usd: float) -> None: ...
 
 
 class ProviderRegistry:
@@ -71,7 +72,7 @@ class ProviderRegistry:
         self._warned_offline = False
         # One bound for every vendor call this process makes, whichever provider makes it.
         self.limiter = anyio.CapacityLimiter(settings.provider_max_concurrency)
-        # The daily budget: checked with the acting user before any provider call, charged after.
+        # The daily budget: each provider call reserves its estimated cost first, settles after.
         self.spend_guard: SpendGuard | None = None
 
     def register(self, name: str, provider: ImageProvider) -> None:
@@ -139,8 +140,6 @@ class ProviderRegistry:
 
         The result (or the raised error, as `error.calls`) carries every provider call made.
         """
-        if self.spend_guard is not None:
-            await self.spend_guard.check(request.user)
         calls: list[ProviderCall] = []
         failures: list[ProviderUnavailable | ProviderAccountError] = []
         for index, name in enumerate(self.candidates_for(provider_name, model=request.model)):
@@ -149,18 +148,15 @@ class ProviderRegistry:
             # A model named for the first provider means nothing to the next ones: they use their default.
             attempt = request if index == 0 else replace(request, model=None)
             try:
-                result = await self.get(name).generate(attempt)
+                result = await self.paid_call(self.get(name), attempt)
             except (ProviderUnavailable, ProviderAccountError) as error:
-                self._account(request.user, calls_of(redact_error(error)))
                 calls.extend(calls_of(error))
                 failures.append(error)
                 logger.warning("Image provider %s cannot serve (%s); trying the next one", name, error)
                 continue
             except ToolServerError as error:
-                self._account(request.user, calls_of(redact_error(error)))
                 attach_calls(error, calls, before=True)
                 raise
-            self._account(request.user, result.calls)
             result.calls = [*calls, *result.calls]
             return result
         raise attach_calls(_final_failure(failures), calls) from (failures[-1] if failures else None)
@@ -172,14 +168,38 @@ class ProviderRegistry:
         """
         return _Guarded(self, self.get(name))
 
-    def _account(self, user: str, calls: list[ProviderCall]) -> None:
-        """Metrics and budget for calls just made; vendor error texts lose any secret they quote."""
+    async def paid_call(self, provider: ImageProvider, request: ImageRequest) -> ImageResult:
+        """One provider call inside a budget reservation, settled to what its calls really cost."""
+        guard = self.spend_guard
+        held = await guard.reserve(request.user, self.estimate(provider, request)) if guard else None
+        calls: list[ProviderCall] = []
+        try:
+            result = await provider.generate(request)
+            calls = result.calls
+            return result
+        except ToolServerError as error:
+            calls = calls_of(redact_error(error))
+            raise
+        finally:
+            self._observe(calls)
+            if guard is not None:
+                with anyio.CancelScope(shield=True):
+                    await guard.settle(held, sum(call.cost_usd for call in calls))
+
+    def estimate(self, provider: ImageProvider, request: ImageRequest) -> float:
+        """An upper bound of the request's cost with `provider` (0 for a model without prices)."""
+        try:
+            caps = capabilities_for(request.model or provider.default_model(), provider.name)
+        except ToolServerError:
+            return 0.0  # the provider refuses this model before any paid call
+        return estimate_cost(caps.prices, provider.name, request)
+
+    def _observe(self, calls: list[ProviderCall]) -> None:
+        """Metrics for calls just made; vendor error texts lose any secret they quote."""
         for call in calls:
             if call.error:
                 call.error = redact(call.error)
         observe_provider_calls(calls)
-        if self.spend_guard is not None:
-            self.spend_guard.charge(user, sum(call.cost_usd for call in calls))
 
     def _build(self, name: str) -> ImageProvider:
         if name == "openai":
@@ -228,12 +248,4 @@ class _Guarded:
         return self._provider.default_model()
 
     async def generate(self, request: ImageRequest) -> ImageResult:
-        if self._registry.spend_guard is not None:
-            await self._registry.spend_guard.check(request.user)
-        try:
-            result = await self._provider.generate(request)
-        except ToolServerError as error:
-            self._registry._account(request.user, calls_of(redact_error(error)))
-            raise
-        self._registry._account(request.user, result.calls)
-        return result
+        return await self._registry.paid_call(self._provider, request)

@@ -1,22 +1,27 @@
-"""Per-user daily budget in USD, summed from the provider calls recorded in the user's run records.
+"""Per-user daily budget in USD: a ledger of reservations on the shared state.
 
-Checked before every provider call (ProviderRegistry.spend_guard). Reading every run record on
-each call would cost O(runs), so the sum is kept per user: recomputed from the records when older
-than `refresh_s` (which also picks up other processes' spend) and raised at once by `charge` for
-this process's own calls.
+Before each paid provider call its estimated cost is reserved, atomically, against the user's
+budget for the UTC day; the call settles the reservation to its real cost (nothing, when it
+failed before any charge). So parallel calls, on one instance or many, cannot spend past the
+budget. The ledger is accounting, not user data: keyed by a hash of the user, kept two days,
+not reset by delete_my_data. Its first use in a day (per ledger) starts from the run records.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from storage import Documents
 from tool_server.errors import LimitExceeded
 from tool_server.runs import RunRecord, RunStore
+from tool_server.shared import SharedState
 from tool_server.userdata import keys
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+LEDGER_TTL_S = 2 * 24 * 3600
 
 
 def run_started(run_id: str) -> datetime | None:
@@ -31,8 +36,20 @@ def run_started(run_id: str) -> datetime | None:
     return datetime.fromtimestamp(millis / 1000, UTC)
 
 
+def ledger_key(user: str, day: date) -> str:
+    """The ledger entry of a user's day: a hash, so the ledger names nobody."""
+    digest = hashlib.sha256(f"coach-image-budget:{user}".encode()).hexdigest()[:32]
+    return f"budget:{digest}:{day.isoformat()}"
+
+
 class BudgetExceeded(LimitExceeded):
     """The user's provider spend today reached COACH_IMAGE_DAILY_BUDGET_USD."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    key: str | None  # None: no limit, nothing reserved
+    amount: float
 
 
 class DailyBudget:
@@ -41,20 +58,17 @@ class DailyBudget:
         runs: RunStore,
         docs: Documents,
         limit_usd: float,
+        state: SharedState,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        refresh_s: float = 30.0,
     ) -> None:
         self.runs = runs
         self.docs = docs
         self.limit_usd = limit_usd
-        self.refresh_s = refresh_s
+        self.state = state
         self._now = now
-        self._finished: dict[tuple[str, str, date], float] = {}
-        # user -> (day, spent, computed at)
-        self._ledger: dict[str, tuple[date, float, datetime]] = {}
 
     async def spent_today(self, user: str) -> float:
-        """USD spent on provider calls started today (UTC) in this user's runs."""
+        """USD of provider calls started today (UTC) in this user's run records."""
         today = self._now().date()
         earliest = datetime.combine(today - timedelta(days=1), datetime.min.time(), UTC)
         total = 0.0
@@ -62,59 +76,61 @@ class DailyBudget:
             started = run_started(run_id)
             if started is None or started < earliest:
                 continue
-            cached = self._finished.get((user, run_id, today))
-            if cached is not None:
-                total += cached
-                continue
             record = await self.docs.read(keys.run_record(user, run_id), RunRecord)
             if record is None:
                 continue
-            cost = sum(
+            total += sum(
                 float(call.get("cost_usd") or 0.0)
                 for call in record.calls
                 if str(call.get("started_at", ""))[:10] == today.isoformat()
             )
-            if record.status != "running":
-                self._finished[(user, run_id, today)] = cost
-            total += cost
         return round(total, 6)
 
-    async def _spent(self, user: str) -> float:
-        now = self._now()
-        entry = self._ledger.get(user)
-        if entry is None or entry[0] != now.date() or (now - entry[2]).total_seconds() > self.refresh_s:
-            entry = (now.date(), await self.spent_today(user), now)
-            self._ledger[user] = entry
-        return entry[1]
+    async def spent(self, user: str) -> float:
+        """Today's ledger total: settled spend plus what calls in flight reserved."""
+        return await self.state.ledger_total(ledger_key(user, self._now().date())) or 0.0
 
-    def charge(self, user: str, cost_usd: float) -> None:
-        """Add a provider call's cost made by this process (it reaches the run record soon after)."""
-        entry = self._ledger.get(user)
-        if entry is not None and cost_usd:
-            self._ledger[user] = (entry[0], entry[1] + cost_usd, entry[2])
-
-    async def check(self, user: str) -> None:
-        """Raise BudgetExceeded when the user has no budget left today (0 means no limit)."""
+    async def reserve(self, user: str, estimate_usd: float) -> Reservation:
+        """Reserve a call's estimated cost; raise BudgetExceeded when it does not fit (0 means no limit)."""
         if self.limit_usd <= 0:
-            return
-        spent = await self._spent(user)
-        if spent < self.limit_usd:
-            return
+            return Reservation(None, 0.0)
+        key = ledger_key(user, self._now().date())
+        reserved = await self.state.ledger_reserve(key, estimate_usd, self.limit_usd, LEDGER_TTL_S)
+        if reserved is None:  # the day's first call: start from what the run records hold
+            await self.state.ledger_seed(key, await self.spent_today(user), LEDGER_TTL_S)
+            reserved = await self.state.ledger_reserve(key, estimate_usd, self.limit_usd, LEDGER_TTL_S)
+        added, total = reserved or (False, self.limit_usd)
+        if added:
+            return Reservation(key, estimate_usd)
+        raise BudgetExceeded(self._refusal(total, estimate_usd))
+
+    async def settle(self, reservation: Reservation, cost_usd: float) -> None:
+        """Replace a reservation by the real cost of the calls made (0 when none was charged)."""
+        if reservation.key is not None and round(cost_usd - reservation.amount, 6):
+            await self.state.ledger_add(reservation.key, cost_usd - reservation.amount, LEDGER_TTL_S)
+
+    def _refusal(self, total: float, estimate_usd: float) -> str:
         now = self._now()
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
         hours = max(1, round((midnight - now).total_seconds() / 3600))
-        raise BudgetExceeded(
-            f"This user's image budget for today is used up (${spent:.2f} of ${self.limit_usd:.2f}). "
-            f"New images can be made again after midnight UTC, in about {hours} h. Tell the user, and "
-            "offer the images they already have (list_identities) meanwhile. Nothing was charged."
+        if total >= self.limit_usd:
+            used = f"is used up (${total:.2f} of ${self.limit_usd:.2f})"
+        else:
+            used = (
+                f"has ${self.limit_usd - total:.2f} of ${self.limit_usd:.2f} left, less than this image "
+                f"may cost (${estimate_usd:.2f}; images being made count until they finish)"
+            )
+        return (
+            f"This user's image budget for today {used}. New images can be made again after midnight "
+            f"UTC, in about {hours} h. Tell the user, and offer the images they already have "
+            "(list_identities) meanwhile. Nothing was charged."
         )
 
     async def remaining(self, user: str) -> float | None:
-        """USD the user may still spend today; None when there is no limit."""
+        """USD the user may still spend today (less what calls in flight reserved); None: no limit."""
         if self.limit_usd <= 0:
             return None
-        return max(0.0, round(self.limit_usd - await self._spent(user), 6))
-
-    def forget(self, user: str) -> None:
-        self._finished = {k: v for k, v in self._finished.items() if k[0] != user}
-        self._ledger.pop(user, None)
+        total = await self.state.ledger_total(ledger_key(user, self._now().date()))
+        if total is None:
+            total = await self.spent_today(user)
+        return max(0.0, round(self.limit_usd - total, 6))

@@ -43,5 +43,8 @@ class RunRecord(BaseModel):
     result: dict[str, Any] | None = None
     error: str | None = None
     error_kind: str | None = None
-    owner_pid: int | None = Field(None, description="Process running it; a dead owner means interrupted.")
+    owner_pid: int | None = Field(None, description="Process running it (this process: see RunStore.get).")
     owner_host: str | None = None
+    lease_until: datetime | None = Field(
+        None, description="While running, renewed by its instance; once past, the run reads interrupted."
+    )

@@ -31,7 +31,7 @@ async def delete_user_data(app: AppContext, user: str) -> int:
     for key in stored:
         if key.endswith("/run.json"):
             record = await app.docs.read(key, RunRecord)
-            if record is not None and record.status == "running" and record.run_id in app.jobs.active:
+            if record is not None and app.runs.is_live(record):
                 raise PreconditionMissing(
                     f"A generation ({record.run_id}) is still running for this user: wait until get_run "
                     "says it is done, then call delete_my_data again. Nothing was deleted."
@@ -41,8 +41,7 @@ async def delete_user_data(app: AppContext, user: str) -> int:
     ordered = sorted(stored, key=lambda k: k.endswith(".json"))
     for key in ordered:
         await app.blobs.delete(key)
-    app.rate_limiter.forget(user)
-    app.budget.forget(user)
+    app.rate_limiter.forget(user)  # the budget ledger is accounting, kept (README, privacy notes)
     return len(stored)
 
 
