@@ -14,6 +14,7 @@ from tool_server.app import AppContext, Transport, build_app
 from tool_server.auth.guard import RequestGuard
 from tool_server.context import dog_images, library, runs, user
 from tool_server.prompts import mcp_prompts
+from tool_server.protocol import CoachServer
 from tool_server.settings import Settings
 from tool_server.tools import (
     avatars,
@@ -63,7 +64,7 @@ def create_server(
         from tool_server.auth.setup import auth_for  # PyJWT and cryptography: HTTP only
 
         auth = auth_for(settings)
-    server: MCPServer[Any] = MCPServer(
+    server: MCPServer[Any] = CoachServer(
         "coach-image-tools",
         title="Coach image tools",
         version=__version__,
