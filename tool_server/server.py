@@ -14,7 +14,7 @@ from tool_server.app import AppContext, Transport, build_app
 from tool_server.auth.guard import RequestGuard
 from tool_server.context import dog_images, library, runs, user
 from tool_server.prompts import mcp_prompts
-from tool_server.protocol import CoachServer
+from tool_server.protocol import CoachServer, warm
 from tool_server.settings import Settings
 from tool_server.tools import (
     avatars,
@@ -77,7 +77,7 @@ def create_server(
     )
     guard.server = server
     tools = (photos, profile, identities, identity_images, avatars, face_swap, run_tools, dog, delete_data)
-    for module in (*tools, user, library, runs, dog_images, mcp_prompts):
+    for module in (*tools, user, library, runs, dog_images, mcp_prompts, warm):
         module.register(server, app)
     if transport == "http":
         from tool_server.http import dog as dog_routes

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     face_processes: int = Field(
         0, ge=0, le=64, description="Worker processes that score likeness (0: one per CPU)."
     )
+    warm_face_workers: bool = Field(
+        True, description="Start the face workers once a client has connected, not on the first image."
+    )
 
     # Identity images
     default_candidates: int = Field(2, ge=1, le=4, description="Candidates per generation by default.")
