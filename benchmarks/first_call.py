@@ -1,4 +1,4 @@
-"""Item 8: what the first generation of a fresh server costs more than the next ones.
+"""Item 9: what the first generation of a fresh server costs more than the next ones.
 
 A real server over stdio (as a host starts it), a user prepared by an earlier server process on
 the same storage, the fake provider answering at once. The server is connected, `tools/list`
@@ -9,6 +9,7 @@ the rest, with the coach's pause (the worst case is in the detail).
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,12 +37,12 @@ def _params(storage: Path, base_url: str) -> StdioServerParameters:
         COACH_IMAGE_DEFAULT_CANDIDATES="1",
         COACH_IMAGE_LOG_LEVEL="ERROR",
     )
-    import sys
-
     return StdioServerParameters(command=sys.executable, args=["-m", "tool_server"], env=env, cwd=str(ROOT))
 
 
-async def _first_and_rest(params: StdioServerParameters, identity_id: str, pause_s: float, reps: int) -> list[float]:
+async def _first_and_rest(
+    params: StdioServerParameters, identity_id: str, pause_s: float, reps: int
+) -> list[float]:
     walls = []
     async with Client(params) as client:
         await client.list_tools()
@@ -63,14 +64,14 @@ async def first_call_extra(reps: int) -> Row:
     extra_ms = (paused[0] - median(paused[1:])) * 1000
     at_once_ms = (at_once[0] - median(at_once[1:])) * 1000
     return Row(
-        item=8,
-        name=f"first generation's extra over the next ones (fresh server, {COACH_PAUSE_S:g} s after tools/list)",
+        item=9,
+        name=f"first generation's extra, fresh server, {COACH_PAUSE_S:g} s after tools/list",
         value=extra_ms,
         unit="ms",
         target=f"<= {EXTRA_TARGET_MS:.0f} ms",
         passed=extra_ms <= EXTRA_TARGET_MS,
-        detail=f"first {paused[0] * 1000:.0f} ms, next {median(paused[1:]) * 1000:.0f} ms (median of {reps}); "
-        f"called at once after tools/list: extra {at_once_ms:.0f} ms",
+        detail=f"first {paused[0] * 1000:.0f} ms, next {median(paused[1:]) * 1000:.0f} ms "
+        f"(median of {reps}); called at once after tools/list: extra {at_once_ms:.0f} ms",
         data={
             "pause_s": COACH_PAUSE_S,
             "paused_ms": [round(s * 1000, 1) for s in paused],
