@@ -50,7 +50,8 @@ def identity_list_message(identities: list[IdentityView]) -> str:
             else "no image yet"
         )
         described.append(f"{view.identity_id} {view.name!r} ({state})")
-    return f"{len(identities)} identities: " + "; ".join(described) + "."
+    count = f"{len(identities)} identit{'y' if len(identities) == 1 else 'ies'}"
+    return f"{count}: " + "; ".join(described) + "."
 
 
 def identity_view(identity: Identity) -> IdentityView:
