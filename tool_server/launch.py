@@ -48,7 +48,7 @@ def start_server(settings: Settings, mode: Literal["stdio", "http"]) -> MCPServe
     from tool_server.server import create_server
 
     try:
-        server = create_server(settings, mode)
+        server = create_server(settings, mode, serving=True)
     except Exception as exc:  # a backend that cannot start: one line, no traceback
         fail(f"cannot start: {exc}", 1)
     configure_logging(settings.log_level)

@@ -41,9 +41,17 @@ Images come back as a small preview plus a link; say in words what the picture s
 
 
 def create_server(
-    settings: Settings, transport: Transport = "stdio", app: AppContext | None = None
+    settings: Settings,
+    transport: Transport = "stdio",
+    app: AppContext | None = None,
+    *,
+    serving: bool = False,
 ) -> MCPServer[Any]:
-    """Build the server for `settings`; `app` may be given to share backends (tests, HTTP)."""
+    """Build the server for `settings`; `app` may be given to share backends (tests, HTTP).
+
+    `serving`: a host will connect (not an in-process CLI client), so the face workers are started
+    ahead once it has (`protocol/warm.py`).
+    """
     app = app or build_app(settings, transport)
 
     @asynccontextmanager
@@ -77,8 +85,10 @@ def create_server(
     )
     guard.server = server
     tools = (photos, profile, identities, identity_images, avatars, face_swap, run_tools, dog, delete_data)
-    for module in (*tools, user, library, runs, dog_images, mcp_prompts, warm):
+    for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
+    if serving:
+        warm.register(server, app)
     if transport == "http":
         from tool_server.http import dog as dog_routes
         from tool_server.http import files, metrics_route, upload
