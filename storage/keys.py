@@ -6,7 +6,7 @@ import re
 
 from storage.errors import InvalidKey
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@=-]{0,127}$")
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@=-]{0,127}")
 MAX_KEY_LENGTH = 512
 
 
@@ -15,7 +15,7 @@ def check_key(key: str) -> str:
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
         raise InvalidKey(f"invalid storage key {key!r}: empty or longer than {MAX_KEY_LENGTH} characters")
     for segment in key.split("/"):
-        if not _SEGMENT.match(segment) or ".." in segment:
+        if not _SEGMENT.fullmatch(segment) or ".." in segment:
             raise InvalidKey(f"invalid storage key {key!r}: segment {segment!r} is not allowed")
     return key
 
@@ -30,4 +30,4 @@ def check_prefix(prefix: str) -> str:
 
 def is_safe_segment(value: str) -> bool:
     """True when `value` can stand as one key segment (used to validate ids from tool arguments)."""
-    return isinstance(value, str) and bool(_SEGMENT.match(value)) and ".." not in value
+    return isinstance(value, str) and bool(_SEGMENT.fullmatch(value)) and ".." not in value

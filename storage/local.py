@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from storage.base import StoredObject, content_etag
 from storage.errors import ConflictError, KeyNotFound, StorageError
@@ -40,13 +41,31 @@ class LocalBlobStore:
 
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
-        name = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
-        with open(self.root / _LOCK_DIR / name, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        """An exclusive lock on `key` across processes; its lock file exists only while it is held.
+
+        A lock file left behind would outlive the user's data and, named by a hash of a guessable
+        key, tell who had used the service. So the holder removes it before unlocking; a waiter
+        that then wins the lock on the removed file sees it is no longer the one at the path and
+        takes the lock again on a new file.
+        """
+        path = self.root / _LOCK_DIR / hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+        while True:
+            handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the unlock)
             try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                if _same_file(handle, path):
+                    break
+            except BaseException:
+                handle.close()
+                raise
+            handle.close()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
 
     def put(
         self,
@@ -111,6 +130,13 @@ class LocalBlobStore:
     def url(self, key: str, expires_in: int) -> str:
         # Local files have no expiry; the HTTP transport serves signed URLs instead.
         return self._path(key).as_uri()
+
+
+def _same_file(handle: BinaryIO, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _read_or_none(path: Path) -> bytes | None:

@@ -11,7 +11,15 @@ import pytest
 from PIL import Image
 
 from tests.conftest import Connect
-from tests.photo_files import encode, jpeg_with_orientation, png_bomb, portrait
+from tests.photo_files import (
+    SECRETS,
+    encode,
+    jpeg_segments,
+    jpeg_with_orientation,
+    photo_with_all_metadata,
+    png_bomb,
+    portrait,
+)
 from tool_server.app import AppContext
 
 
@@ -206,3 +214,28 @@ async def test_user_photo_url_resource_follows_the_primary_photo(connect: Connec
         after = await client.read_resource("coach://me/photo_url")
     assert '"photo_count": 1' in after.contents[0].text
     assert "file://" in after.contents[0].text
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+async def test_no_comment_exif_gps_xmp_iptc_icc_or_maker_note_survives_ingest(
+    connect: Connect, app: AppContext, fmt: str
+) -> None:
+    """The attack: a JPEG comment (or any other metadata) of the user's file kept in storage."""
+    upload = photo_with_all_metadata(portrait(640, 800), fmt)
+    assert all(secret in upload for secret in SECRETS.values() if fmt == "JPEG")
+    async with connect() as client:
+        result = await client.call_tool("add_reference_photo", {"image_base64": b64(upload)})
+    assert not result.is_error, result.content
+    stored = [k for k in await stored_keys(app) if k.endswith(".jpg")]
+    assert stored  # the photo (and its face crop, where faces are analysed)
+    for key in stored:
+        data = await app.blobs.get(key)
+        kept = [name for name, secret in SECRETS.items() if secret in data]
+        assert kept == [], f"{key} keeps {kept}"
+        for marker in (b"Exif\0", b"xmpmeta", b"Photoshop", b"8BIM", b"ICC_PROFILE", b"acsp"):
+            assert marker not in data, f"{key} keeps {marker!r}"
+        # Only the JFIF header, tables and frame: no APP1 (EXIF/XMP), APP2 (ICC), APP13 (IPTC), COM.
+        assert set(jpeg_segments(data)) <= {0xE0, 0xDB, 0xC0, 0xC2, 0xC4, 0xDD, 0xDA}, key
+    with Image.open(io.BytesIO(await app.blobs.get(stored[0]))) as image:
+        marker = image.getpixel((5, 5))  # red in the file's colours, green in sRGB: converted, then dropped
+    assert isinstance(marker, tuple) and marker[1] > 200 and marker[0] < 90, marker

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -67,14 +69,17 @@ class AppContext:
             run_log=dog_run_log(self.runs),
         )
 
-    async def url_for(self, key: str) -> str:
-        """A URL the user can open for a stored object.
+    async def url_for(self, key: str, *, not_after: int | None = None) -> str:
+        """A URL the user can open for a stored object, expiring no later than `not_after` (unix time).
 
         S3: presigned. Local storage: a signed, expiring `/files/...` link on HTTP, file:// on stdio.
         """
         if self.url_signer is not None and self.blobs.location.startswith("file://"):
-            return self.url_signer.url(key, self.settings.url_expiry_s)
-        return await self.blobs.url(key, self.settings.url_expiry_s)
+            return self.url_signer.url(key, self.settings.url_expiry_s, not_after=not_after)
+        expires_in = self.settings.url_expiry_s
+        if not_after is not None:  # a presigned URL counts from the current whole second
+            expires_in = max(0, min(expires_in, not_after - math.ceil(time.time())))
+        return await self.blobs.url(key, expires_in)
 
 
 def build_app(
@@ -111,7 +116,7 @@ def build_app(
             blobs, docs, limits, settings.max_reference_photos, inspect_faces=face_inspector(faces)
         ),
         profiles=ProfileStore(docs),
-        identities=IdentityStore(docs),
+        identities=IdentityStore(docs, settings.max_identities),
         faces=faces,
         providers=providers,
         runs=runs,

@@ -9,7 +9,7 @@ import time
 from tool_server.errors import InvalidInput, NotFound
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def new_id(prefix: str) -> str:
@@ -22,7 +22,8 @@ def new_id(prefix: str) -> str:
 
 def check_id(value: str, what: str, *, prefix: str | None = None) -> str:
     """Validate an id taken from a tool argument; a malformed one is reported as not found."""
-    if not isinstance(value, str) or not _CLIENT_ID.match(value) or (prefix and not value.startswith(prefix)):
+    well_formed = isinstance(value, str) and _CLIENT_ID.fullmatch(value) is not None
+    if not well_formed or (prefix and not value.startswith(prefix)):
         raise NotFound(f"No {what} with id {_shown(value)}. {_LIST_HINTS.get(what, '')}".rstrip())
     return value
 
@@ -34,7 +35,7 @@ def _shown(value: object, limit: int = 40) -> str:
 
 
 def check_new_identity_id(value: str) -> str:
-    if not _CLIENT_ID.match(value):
+    if not _CLIENT_ID.fullmatch(value):
         raise InvalidInput(
             "identity_id must be 1-64 letters, digits, '-' or '_' (for example a UUID); "
             "leave it out to create a new identity."

@@ -19,6 +19,7 @@ StrategyName = Literal["direct", "avatar", "generic_swap"]
 
 _DEFAULT_FALLBACK: tuple[ProviderName, ...] = ("openai", "gemini", "offline")
 _DEFAULT_STRATEGY_ORDER: tuple[StrategyName, ...] = ("direct", "generic_swap", "avatar")
+# pydantic matches `pattern` with its Rust engine, where `$` is the very end (no trailing newline).
 _USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
 
 
@@ -29,7 +30,7 @@ def default_storage_dir() -> Path:
     return user_data_path("coach-image-tools", appauthor=False) / "data"
 
 
-_SIMPLE_RATE = re.compile(r"^\s*\d+\s*(/|per)\s*(second|minute|hour|day)\s*$")
+_SIMPLE_RATE = re.compile(r"\s*\d+\s*(/|per)\s*(second|minute|hour|day)\s*")
 
 
 class Settings(BaseSettings):
@@ -62,6 +63,15 @@ class Settings(BaseSettings):
     min_photo_side_px: int = Field(256, ge=32, description="Smallest accepted short side of a photo.")
     max_reference_photos: int = Field(5, ge=1, le=20, description="Reference photos kept per user.")
     max_prompt_chars: int = Field(4000, ge=100, le=32000, description="Longest accepted scenario prompt.")
+
+    # Caps on what one user keeps, and list pages (a listing never grows without bound)
+    max_identities: int = Field(50, ge=1, le=1000, description="Identities kept per user.")
+    max_images_per_identity: int = Field(
+        50, ge=1, le=1000, description="Images per identity; past it, generation for that identity stops."
+    )
+    list_page_size: int = Field(
+        20, ge=1, le=200, description="Items per page of list_identities and the gallery's run list."
+    )
 
     # Providers
     provider: ProviderChoice = Field("auto", description="Image provider: auto, openai, gemini or offline.")
@@ -170,7 +180,7 @@ class Settings(BaseSettings):
     @classmethod
     def _rate_limit_syntax(cls, value: str) -> str:
         # The common form is checked without importing `limits` (start-up time); others go to its parser.
-        if value.strip() and not _SIMPLE_RATE.match(value):
+        if value.strip() and not _SIMPLE_RATE.fullmatch(value):
             from limits import parse
 
             try:

@@ -10,10 +10,11 @@ import httpx2
 from PIL import Image
 
 from tests.gallery.conftest import MadeRun, make_run, serve_http
-from tool_server.app import AppContext
+from tool_server.app import AppContext, build_app
 from tool_server.gallery import write_run_gallery, write_user_gallery
 from tool_server.gallery.render import render_run
 from tool_server.gallery.views import Picture, run_view
+from tool_server.settings import Settings
 
 
 async def plain_link(key: str, mime_type: str, alt: str) -> Picture:
@@ -101,3 +102,25 @@ async def test_http_gallery_serves_only_the_acting_users_images(
         assert missing.status_code == 404 and "No run with id" in missing.text
         me = await client.get("/gallery/me")
         assert me.status_code == 200 and f'href="/gallery/runs/{made_run.run_id}"' in me.text
+
+
+async def test_the_gallery_lists_runs_a_page_at_a_time_following_older_runs_links(
+    gallery_settings: Settings,
+) -> None:
+    app = build_app(gallery_settings.model_copy(update={"list_page_size": 2}), "http")
+    made = [(await app.runs.start("alice", "identity_image", {})).run_id for _ in range(5)]
+    assert app.url_signer is not None
+    link: str | None = app.url_signer.page_url("/gallery/me", "alice", 600)  # a browser, no token
+    shown: list[list[str]] = []
+    async with serve_http(app) as base, httpx2.AsyncClient() as browser:
+        while link:
+            page = await browser.get(link if link.startswith("http") else base + link)
+            assert page.status_code == 200, page.text
+            assert "5 runs" in page.text
+            shown.append(re.findall(r">(run_[0-9a-z]+)</a>", page.text))
+            older = re.findall(r'<a href="([^"]+)">Older runs</a>', page.text)
+            link = html.unescape(older[0]) if older else None
+        bad = await browser.get(f"{base}/gallery/me?runs_from=-1")
+    assert [len(page) for page in shown] == [2, 2, 1]
+    assert [run for page in shown for run in page] == sorted(made, reverse=True)  # newest first
+    assert bad.status_code == 400

@@ -191,3 +191,21 @@ def test_the_route_exists_only_on_the_http_transport(tmp_path: Path) -> None:
 
     assert PATH in paths("http")
     assert PATH not in paths("stdio")
+
+
+async def test_a_read_only_token_cannot_regenerate_the_shared_dog_avatar(tmp_path: Path) -> None:
+    from tests.security.conftest import SECRET, mint
+
+    app = build_app(http_settings(tmp_path, jwt_secret=SECRET), "http")
+    async with serving(app) as client:
+        reader = {"Authorization": f"Bearer {mint('rita', scope='images:read')}"}
+        refused = await client.post(PATH, json={"job": "support", "regenerate": True}, headers=reader)
+        cached_after_refusal = await app.blobs.list("cache/")
+        writer = {"Authorization": f"Bearer {mint('will')}"}
+        allowed = await client.post(PATH, json={"job": "support"}, headers=writer)
+
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/json"
+    assert "images:write" in refused.json()["detail"]
+    assert cached_after_refusal == []
+    assert allowed.status_code == 200, allowed.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from tests.security.conftest import SECRET, JwksServer, ServeFor, mcp_client, mint
+from tests.security.conftest import SECRET, JwksServer, ServeFor, mcp_client, mint, seed_user
 from tool_server.auth.tokens import user_for_subject
 
 INITIALIZE = {
@@ -150,3 +150,45 @@ def test_subjects_that_are_not_storage_safe_map_to_a_stable_hashed_user() -> Non
     hashed = user_for_subject("auth0|64f1c2")
     assert hashed.startswith("sub-") and hashed == user_for_subject("auth0|64f1c2")
     assert user_for_subject("../etc") != "../etc" and "/" not in user_for_subject("a/b")
+
+
+async def test_a_token_whose_sub_is_another_users_hashed_id_cannot_reach_their_storage(
+    serve: ServeFor,
+) -> None:
+    victim = "auth0|64f1c2"
+    forged = user_for_subject(victim)  # `sub-<hash>`, a storage-safe string the attacker can put in `sub`
+    with serve() as server:
+        await seed_user(server, victim)
+        async with mcp_client(server, mint(forged)) as client:
+            photos = await client.call_tool("list_reference_photos", {})
+            identities = await client.call_tool("list_identities", {})
+    assert photos.structured_content["photo_count"] == 0  # type: ignore[index]
+    assert identities.structured_content["identities"] == []  # type: ignore[index]
+    assert user_for_subject(forged) != forged
+
+
+@pytest.mark.parametrize("subject", ["alice\n", "alice\r\n", "sub-" + "ab12" * 10, "SUB-" + "AB12" * 10])
+def test_no_subject_maps_to_a_user_id_of_another_shape(subject: str) -> None:
+    """A trailing newline passed the old `$` check; a literal `sub-<hash>` looked like a hashed user."""
+    user = user_for_subject(subject)
+    assert user != subject and user != subject.strip()
+    assert user.startswith("sub-") and len(user) == 44 and user == user_for_subject(subject)
+
+
+def test_storage_safe_subjects_keep_their_user_id_so_no_stored_data_moves() -> None:
+    for subject in ("alice", "user@example.com", "sub-alice", "sub-" + "ab12" * 9, "a.b_c-d"):
+        assert user_for_subject(subject) == subject
+
+
+def test_ids_from_arguments_with_a_trailing_newline_are_refused() -> None:
+    from storage.keys import is_safe_segment
+    from tool_server.errors import InvalidInput, NotFound
+    from tool_server.ids import check_id, check_new_identity_id, new_id
+
+    photo_id = new_id("photo")
+    assert check_id(photo_id, "reference photo", prefix="photo_") == photo_id
+    with pytest.raises(NotFound):
+        check_id(photo_id + "\n", "reference photo", prefix="photo_")
+    with pytest.raises(InvalidInput):
+        check_new_identity_id("my-identity\n")
+    assert is_safe_segment("alice") and not is_safe_segment("alice\n")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.security.conftest import ServeFor, mcp_client, mint, seed_user
+from tests.storage.conftest import aws_env, moto_endpoint, s3_url  # noqa: F401 (fixtures)
 
 
 def _files(root: Path) -> list[str]:
@@ -40,3 +43,37 @@ async def test_delete_my_data_needs_confirmation_then_removes_only_the_users_dat
     assert after == sorted(set(before) - set(rae_before))
     assert listed.structured_content["photo_count"] == 0  # type: ignore[index]
     assert again.structured_content["deleted_objects"] == 0  # type: ignore[index]
+
+
+def _everything(store_url: str, endpoint: str) -> list[str]:
+    """Every file (hidden ones and lock files included) or every object key in the store."""
+    if not store_url.startswith("s3://"):
+        root = Path(store_url)
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
+    import boto3
+
+    bucket = store_url.removeprefix("s3://").split("/")[0]
+    pages = boto3.client("s3", endpoint_url=endpoint).get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+async def test_after_delete_my_data_no_file_or_lock_of_the_user_remains_in_storage(
+    serve: ServeFor, tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """The attack: lock files named by hashes of guessable keys told who had used the service."""
+    endpoint = request.getfixturevalue("moto_endpoint")
+    store_url = request.getfixturevalue("s3_url") if backend == "s3" else str(tmp_path / "data")
+    with serve(storage_url=store_url, s3_endpoint_url=endpoint) as server:
+        await seed_user(server, "rae")
+        await seed_user(server, "sam")
+        async with mcp_client(server, mint("rae")) as client:
+            deleted = await client.call_tool("delete_my_data", {"confirm": True})
+        remaining = _everything(store_url, endpoint)
+    tenant = "tenant-a/" if backend == "s3" else ""
+    assert not deleted.is_error
+    not_sams = [name for name in remaining if not name.startswith(f"{tenant}users/sam/")]
+    print(f"{backend}: {len(remaining)} files remain after delete, {len(not_sams)} not the other user's")
+    assert not_sams == []
+    assert any(name.endswith("photos/index.json") for name in remaining)  # sam's data is intact
+    assert not (tmp_path / "data" / "users" / "rae").exists()  # not even an empty folder

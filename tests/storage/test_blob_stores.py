@@ -124,3 +124,9 @@ async def test_a_change_that_raises_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         await docs.update("c.json", Counter, refuse)
     assert (await docs.read("c.json", Counter)) == Counter(value=1)
+
+
+@pytest.mark.parametrize("key", ["users/alice\n/profile.json", "users/alice/profile.json\n", "a\n"])
+def test_a_key_with_a_trailing_newline_is_refused(backend: SyncBlobStore, key: str) -> None:
+    with pytest.raises(InvalidKey):
+        backend.put(key, b"x")

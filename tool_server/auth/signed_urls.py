@@ -50,13 +50,22 @@ class UrlSigner:
         message = f"{key}\n{expires}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
-    def url(self, key: str, expires_in: int) -> str:
+    def _expiry(self, expires_in: int, not_after: int | None) -> int:
         expires = int(self._clock()) + expires_in
+        return expires if not_after is None else min(expires, not_after)
+
+    def url(self, key: str, expires_in: int, *, not_after: int | None = None) -> str:
+        """A signed `/files/` link; `not_after` caps its expiry (unix time)."""
+        expires = self._expiry(expires_in, not_after)
         return f"{self._base_url}{FILES_PATH}{quote(key)}?exp={expires}&sig={self._signature(key, expires)}"
 
-    def page_url(self, path: str, user: str, expires_in: int) -> str:
-        """A link to one of `user`'s pages (the gallery) that a browser can open without a token."""
-        expires = int(self._clock()) + expires_in
+    def page_url(self, path: str, user: str, expires_in: int, *, not_after: int | None = None) -> str:
+        """A link to one of `user`'s pages (the gallery) that a browser can open without a token.
+
+        A page opened by a signed link passes that link's expiry as `not_after`, so following
+        the links on it never outlives the link the user was given.
+        """
+        expires = self._expiry(expires_in, not_after)
         signature = self._signature(f"page:{user}:{path}", expires)
         return f"{self._base_url}{path}?u={quote(user)}&exp={expires}&sig={signature}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,7 +43,18 @@ def save(
 @identities.command("list")
 def list_(json_out: JsonOption = False) -> None:
     """List the identities with their current and accepted images (list_identities)."""
-    result = run_tools(load_cli_settings(), lambda s: s.call("list_identities"))
+
+    async def every_page(session: Any) -> dict[str, Any]:
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = await session.call("list_identities", {"cursor": cursor})
+            found += page["identities"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return {"identities": found}
+
+    result = run_tools(load_cli_settings(), every_page)
     if json_out:
         print_json(result)
         return

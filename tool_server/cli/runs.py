@@ -67,7 +67,7 @@ def list_runs(
     """The user's runs, newest first: kind, status, identity, cost and best likeness."""
     from tool_server.gallery.views import run_summaries
 
-    summaries = run_in_store(run_summaries)[:limit]
+    summaries = run_in_store(lambda app, user: run_summaries(app, user, limit=limit))
     if as_json:
         for summary in summaries:
             typer.echo(json.dumps(_summary_json(summary)))

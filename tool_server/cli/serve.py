@@ -51,7 +51,10 @@ def serve(
         settings.port,
         "bearer-token auth" if settings.auth_enabled else "loopback only, no auth",
     )
-    uvicorn.run(http_app(server, settings), host=settings.host, port=settings.port, log_config=None)
+    # access_log=False: uvicorn's would log whole URLs, signed links included (http/access_log.py).
+    uvicorn.run(
+        http_app(server, settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")

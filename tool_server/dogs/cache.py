@@ -49,7 +49,7 @@ class DogCacheKey:
 
 
 RESOURCE_PREFIX = "coach://dogs/"
-_RESOURCE_PART = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_RESOURCE_PART = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
 def resource_uri(image_key: str) -> str:
@@ -60,7 +60,7 @@ def resource_uri(image_key: str) -> str:
 def image_key_for(prompt_version: str, name: str) -> str | None:
     """The cached PNG named by a `coach://dogs/{prompt_version}/{name}` URI, or None if it cannot be one."""
     parts = (prompt_version, name)
-    if not name.endswith(".png") or not all(_RESOURCE_PART.match(p) and ".." not in p for p in parts):
+    if not name.endswith(".png") or not all(_RESOURCE_PART.fullmatch(p) and ".." not in p for p in parts):
         return None
     return check_key(f"{CACHE_PREFIX}/{prompt_version}/{name}")
 

@@ -48,7 +48,7 @@ TransparencyCheck = Callable[[str, str], bool]  # (provider name, model) -> can 
 UrlMaker = Callable[[str], Awaitable[str]]
 
 BASE_IMAGE_NAME = "dog_base.png"
-_SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
+_SIZE = re.compile(r"(\d{2,4})x(\d{2,4})")
 MIN_SIDE, MAX_SIDE = 256, 3840
 
 
@@ -305,7 +305,7 @@ def _on_white(png: bytes) -> bytes:
 
 
 def _check_size(size: str) -> None:
-    match = _SIZE.match(size)
+    match = _SIZE.fullmatch(size)
     if not match or not all(MIN_SIDE <= int(side) <= MAX_SIDE for side in match.groups()):
         raise InvalidInput(
             f"size {size!r} is not usable: give WIDTHxHEIGHT in pixels, each side {MIN_SIDE}-{MAX_SIDE}, "

@@ -153,6 +153,8 @@ class UserView:
     avatars: list[AvatarView]
     identities: list[IdentityView]
     runs: list[RunSummary]
+    runs_total: int = 0
+    older_runs_href: str | None = None  # the next page of runs, where there is one
 
 
 def summarize(record: RunRecord, identity_names: dict[str, str], href: str | None = None) -> RunSummary:
@@ -174,8 +176,18 @@ async def identity_names(app: AppContext, user: str) -> dict[str, str]:
     return {i.identity_id: i.name for i in await app.identities.list(user)}
 
 
-async def run_summaries(app: AppContext, user: str, run_link: RunLink | None = None) -> list[RunSummary]:
-    """Every run of the user, newest first."""
+async def run_summaries(
+    app: AppContext,
+    user: str,
+    run_link: RunLink | None = None,
+    *,
+    run_ids: list[str] | None = None,
+    limit: int | None = None,
+) -> list[RunSummary]:
+    """The user's runs (or those of `run_ids`), newest first; with `limit`, only the newest are read."""
+    if run_ids is None:
+        run_ids = sorted(await app.runs.list(user), reverse=True)  # run ids sort by creation time
+    run_ids = run_ids[:limit]
     names = await identity_names(app, user)
     summaries: list[RunSummary] = []
     limiter = anyio.CapacityLimiter(16)  # S3 round trips overlap; a local store does not mind
@@ -186,7 +198,7 @@ async def run_summaries(app: AppContext, user: str, run_link: RunLink | None = N
         summaries.append(summarize(record, names, run_link(run_id) if run_link else None))
 
     async with anyio.create_task_group() as group:
-        for run_id in await app.runs.list(user):
+        for run_id in run_ids:
             group.start_soon(load, run_id)
     return sorted(summaries, key=lambda s: s.created_at, reverse=True)
 
@@ -242,8 +254,16 @@ def _call_view(call: dict[str, Any]) -> CallView:
     )
 
 
-async def user_view(app: AppContext, user: str, link: Linker, run_link: RunLink | None = None) -> UserView:
-    """The user's photos, avatars, identities and runs."""
+async def user_view(
+    app: AppContext,
+    user: str,
+    link: Linker,
+    run_link: RunLink | None = None,
+    *,
+    runs_from: int = 0,
+    runs_limit: int | None = None,
+) -> UserView:
+    """The user's photos, avatars, identities and runs (`runs_limit` from `runs_from`, newest first)."""
     photos = []
     for number, photo in enumerate((await app.photos.index(user)).photos):
         quality = photo.quality or {}
@@ -281,7 +301,10 @@ async def user_view(app: AppContext, user: str, link: Linker, run_link: RunLink 
         )
         for identity in await app.identities.list(user)
     ]
-    return UserView(user, photos, avatars, identities, await run_summaries(app, user, run_link))
+    run_ids = sorted(await app.runs.list(user), reverse=True)
+    shown = run_ids[runs_from : None if runs_limit is None else runs_from + runs_limit]
+    runs = await run_summaries(app, user, run_link, run_ids=shown)
+    return UserView(user, photos, avatars, identities, runs, runs_total=len(run_ids))
 
 
 async def _image_view(

@@ -17,7 +17,7 @@ import anyio
 
 from storage import StorageError
 from tool_server.app import AppContext
-from tool_server.errors import InvalidInput, PreconditionMissing, ToolServerError
+from tool_server.errors import InvalidInput, LimitExceeded, PreconditionMissing, ToolServerError
 from tool_server.faces import Likeness
 from tool_server.generation.calls import CandidateError, Progress, end_if_hopeless
 from tool_server.generation.images import delete_images, save_image
@@ -69,6 +69,13 @@ class Plan:
 
 async def plan_generation(app: AppContext, user: str, identity_id: str, options: GenerateOptions) -> Plan:
     identity = await app.identities.get(user, identity_id)
+    cap = app.settings.max_images_per_identity
+    if len(identity.image_ids) >= cap:
+        raise LimitExceeded(
+            f"Identity {identity.name!r} already has {len(identity.image_ids)} images, the most kept per "
+            f"identity is {cap}. Nothing was generated. Accept one with accept_identity_visualization, "
+            "or save a new identity for a new scene."
+        )
     if options.prompt and len(options.prompt) > app.settings.max_prompt_chars:
         raise InvalidInput(f"prompt is longer than {app.settings.max_prompt_chars} characters; shorten it.")
     scene = identity.visualization.strip()

@@ -1,4 +1,5 @@
-"""The ASGI application the HTTP transport serves: the SDK's Starlette app inside a body-size cap."""
+"""The ASGI application the HTTP transport serves: the SDK's Starlette app inside a body-size cap
+and a redacted access log (`access_log.py`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tool_server.http.access_log import AccessLog
 from tool_server.settings import Settings
 
 
 def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
     """`/mcp`, the auth metadata and the custom routes, with request bodies capped."""
     app = server.streamable_http_app(max_request_body_size=settings.max_request_bytes, host=settings.host)
-    return BodyLimit(app, settings.max_request_bytes)
+    return AccessLog(BodyLimit(app, settings.max_request_bytes))
 
 
 class BodyLimit:

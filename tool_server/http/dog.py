@@ -3,8 +3,9 @@
 Request body: `{"job": "support", "size": "1024x1024", "background": "transparent", "regenerate": false}`
 (only `job` is required; `provider` may name one). The answer is the tool's structured result (the
 seed's fields plus validation, cost and a message). Errors are JSON `{"detail": "..."}` with a
-status that says whose fault it is: 400 a bad request (an unknown job also lists `valid_jobs`),
-413 a body too large, 422 refused by the provider, 502/503 the provider failed, 503 storage.
+status that says whose fault it is: 401/403 no token or no `images:write` scope (the route may
+spend provider money), 400 a bad request (an unknown job also lists `valid_jobs`), 413 a body too large,
+422 refused by the provider, 502/503 the provider failed, 503 storage.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import logging
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from storage import StorageError
 from tool_server.app import AppContext
+from tool_server.auth.subjects import WRITE_SCOPE
 from tool_server.dogs.cache import AvatarBackground
 from tool_server.dogs.jobs import closest_job, job_names, normalise_job
 from tool_server.dogs.view import avatar_view
@@ -63,6 +66,10 @@ class DogAvatarRequest(BaseModel):
 def register(server: Any, app: AppContext) -> None:
     @server.custom_route(PATH, methods=["POST"], name="dog_avatar")
     async def dog_avatar(request: Request) -> Response:
+        try:  # it may call a paid provider and rewrites a shared cache entry: same scope as the tool
+            user = request_user(app, request, scope=WRITE_SCOPE)
+        except HTTPException as exc:
+            return problem(exc.status_code, exc.detail, headers=dict(exc.headers or {}) or None)
         body = await _read_body(request)
         if isinstance(body, Response):
             return body
@@ -85,7 +92,7 @@ def register(server: Any, app: AppContext) -> None:
                 wanted.background,
                 wanted.regenerate,
                 provider,
-                user=request_user(app, request),
+                user=user,
             )
         except (ToolServerError, StorageError) as exc:
             return _error_response(exc)

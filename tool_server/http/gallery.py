@@ -36,46 +36,60 @@ def image_path(key: str, user: str) -> str:
 
 
 def register(server: Any, app: AppContext) -> None:
-    def linker(user: str) -> Any:
+    # `not_after`: the expiry of the signed link that opened the page (None: opened with a token).
+    # Every link on such a page expires with it, so a short-lived link never leads to longer ones.
+    def linker(user: str, not_after: int | None) -> Any:
         async def link(key: str, mime_type: str, alt: str) -> Picture:
             # Presigned S3 (or signed HTTP) URLs load in any browser; file:// ones do not.
-            url = await app.url_for(key)
+            url = await app.url_for(key, not_after=not_after)
             if not url.startswith(("https://", "http://")):
                 url = image_path(key, user)
             return Picture(src=url, href=url, alt=alt)
 
         return link
 
-    def page_link(user: str, signed: bool) -> Any:
-        """Links between pages: signed again when the page itself was opened by a signed link."""
+    def page_link(user: str, not_after: int | None) -> Any:
+        """Links between pages: signed again (expiring with the opening link) when it was a signed one."""
 
         def link(path: str) -> str:
-            if signed and app.url_signer is not None:
-                return app.url_signer.page_url(path, user, app.settings.url_expiry_s)
+            if not_after is not None and app.url_signer is not None:
+                return app.url_signer.page_url(path, user, app.settings.url_expiry_s, not_after=not_after)
             return path
 
         return link
 
     @server.custom_route("/gallery/me", methods=["GET"])
     async def gallery_me(request: Request) -> Response:
-        user, signed = page_user(app, request)
-        link = page_link(user, signed)
+        user, not_after = page_user(app, request)
+        link = page_link(user, not_after)
+        runs_from = request.query_params.get("runs_from", "0")
+        if not runs_from.isdigit() or len(runs_from) > 6:
+            return _error_page(400, "runs_from must be a number of runs to skip.")
+        page_size = app.settings.list_page_size
         view = await user_view(
-            app, user, linker(user), run_link=lambda run_id: link(f"/gallery/runs/{run_id}")
+            app,
+            user,
+            linker(user, not_after),
+            run_link=lambda run_id: link(f"/gallery/runs/{run_id}"),
+            runs_from=int(runs_from),
+            runs_limit=page_size,
         )
+        if int(runs_from) + page_size < view.runs_total:  # the signature covers the path, not this
+            me = link("/gallery/me")
+            view.older_runs_href = f"{me}{'&' if '?' in me else '?'}runs_from={int(runs_from) + page_size}"
         return HTMLResponse(render_user(view), headers=PAGE_HEADERS)
 
     @server.custom_route("/gallery/runs/{run_id}", methods=["GET"])
     async def gallery_run(request: Request) -> Response:
-        user, signed = page_user(app, request)
+        user, not_after = page_user(app, request)
         try:
-            view = await run_view(app, user, request.path_params["run_id"], linker(user))
+            view = await run_view(app, user, request.path_params["run_id"], linker(user, not_after))
         except NotFound as exc:
             return _error_page(404, str(exc))
         except InvalidInput as exc:
             return _error_page(400, str(exc))
         return HTMLResponse(
-            render_run(view, back_href=page_link(user, signed)("/gallery/me")), headers=PAGE_HEADERS
+            render_run(view, back_href=page_link(user, not_after)("/gallery/me")), headers=PAGE_HEADERS
         )
 
     @server.custom_route("/gallery/images/{path:path}", methods=["GET"])
@@ -95,8 +109,8 @@ def register(server: Any, app: AppContext) -> None:
         )
 
 
-def page_user(app: AppContext, request: Request) -> tuple[str, bool]:
-    """(user, opened by a signed link): a valid signed page link, else the bearer token's user.
+def page_user(app: AppContext, request: Request) -> tuple[str, int | None]:
+    """(user, expiry of the signed link that opened the page, or None for a bearer token).
 
     Browsers follow links without the coach's bearer token, so the server hands out signed,
     expiring page links (`gallery_url` in the run resource); the signature names the user.
@@ -106,8 +120,8 @@ def page_user(app: AppContext, request: Request) -> tuple[str, bool]:
         user = app.url_signer.page_user(request.url.path, query.get("u"), query.get("exp"), query.get("sig"))
         if user is None:
             raise HTTPException(403, "This gallery link is invalid or has expired. Ask for a fresh one.")
-        return user, True
-    return request_user(app, request), False
+        return user, int(query["exp"])
+    return request_user(app, request), None
 
 
 def _error_page(status: int, message: str) -> HTMLResponse:

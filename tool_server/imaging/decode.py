@@ -2,7 +2,8 @@
 
 Guards: a byte cap, a megapixel cap checked from the header before pixels are decoded (so a
 decompression bomb never allocates), a minimum side and aspect ratio, truncated files, animated
-images (first frame), odd modes (CMYK, 16-bit, palette, alpha), and EXIF orientation.
+images (first frame), odd modes (CMYK, 16-bit, palette, alpha), and EXIF orientation. The result
+carries no metadata: colours are converted to sRGB, then every profile, comment and tag is dropped.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def decode_untrusted(data: bytes, limits: DecodeLimits) -> DecodedImage:
             image.seek(0)  # animated images: the first frame
             image.load()
             upright = ImageOps.exif_transpose(image) or image
-            rgb = _to_rgb(upright)
+            rgb = _without_metadata(_to_rgb(_in_srgb(upright, image.info.get("icc_profile"))))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise LimitExceeded(
             f"The image is too large to open safely (over {limits.max_megapixels:g} megapixels). "
@@ -99,6 +100,41 @@ def _check_dimensions(size: tuple[int, int], limits: DecodeLimits) -> None:
         )
 
 
+def _in_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """The pixels converted from their embedded colour profile to sRGB (the profile is then dropped).
+
+    Stored photos keep no metadata, ICC profiles included (a profile can name the camera or the
+    editing software). Dropping a Display P3 or Adobe RGB profile without converting would shift
+    every colour, skin tones included, so the pixels are converted first and then read as sRGB,
+    which is what browsers and image models assume for an untagged file. A broken profile is
+    ignored rather than refusing the photo.
+    """
+    if not icc_profile or image.mode not in ("RGB", "CMYK", "L"):
+        return image
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        srgb = ImageCms.createProfile("sRGB")
+        if image.mode == "RGB":  # in place: no second copy of a large photo
+            ImageCms.profileToProfile(image, source, srgb, inPlace=True)
+            return image
+        converted = ImageCms.profileToProfile(image, source, srgb, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+    return converted if converted is not None else image
+
+
+def _without_metadata(image: Image.Image) -> Image.Image:
+    """Forget what the source file carried: JPEG comments, EXIF (GPS, maker notes), XMP, IPTC, ICC.
+
+    Encoders write some of `info` back (Pillow's JPEG encoder writes a source comment), so
+    nothing of it may reach the stored copy.
+    """
+    image.info.clear()
+    return image
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
@@ -116,9 +152,10 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 
 def encode_jpeg(image: Image.Image, quality: int = 92) -> bytes:
-    """Re-encode without any metadata (no EXIF, GPS, ICC or XMP)."""
+    """Re-encode without any metadata (no comment, EXIF, GPS, ICC, XMP or IPTC)."""
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    # An explicit empty comment: Pillow otherwise copies a `comment` left in `image.info`.
+    image.save(buffer, format="JPEG", quality=quality, optimize=True, comment=b"")
     return buffer.getvalue()
 
 

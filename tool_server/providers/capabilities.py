@@ -29,7 +29,7 @@ SizeRule = Literal["fixed", "flexible", "aspect", "any"]
 ACCEPTED_INPUT_TYPES = ("image/png", "image/jpeg", "image/webp")
 MAX_PROMPT_CHARS = 32_000
 MAX_IMAGES_PER_REQUEST = 10
-_SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
+_SIZE = re.compile(r"(\d{2,5})x(\d{2,5})")
 _warned: set[str] = set()
 
 
@@ -198,7 +198,7 @@ def check_generic(request: ImageRequest) -> None:
 
 
 def parse_size(size: str) -> tuple[int, int] | None:
-    match = _SIZE.match(size)
+    match = _SIZE.fullmatch(size)
     return (int(match[1]), int(match[2])) if match else None
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
+from tool_server.errors import InvalidInput
 from tool_server.tools.boundary import coach_errors
 from tool_server.userdata.models import Identity
 
@@ -33,10 +34,11 @@ class SaveIdentityResult(IdentityView):
 
 class IdentityList(BaseModel):
     identities: list[IdentityView]
+    next_cursor: str | None = None  # more identities: pass it back as `cursor`
     message: str
 
 
-def identity_list_message(identities: list[IdentityView]) -> str:
+def identity_list_message(identities: list[IdentityView], more: bool = False) -> str:
     """The list in a sentence: each identity's id, name and image state."""
     if not identities:
         return "No identities yet: save one with save_identity."
@@ -51,7 +53,8 @@ def identity_list_message(identities: list[IdentityView]) -> str:
         )
         described.append(f"{view.identity_id} {view.name!r} ({state})")
     count = f"{len(identities)} identit{'y' if len(identities) == 1 else 'ies'}"
-    return f"{count}: " + "; ".join(described) + "."
+    more_text = " More: call again with cursor=next_cursor." if more else ""
+    return f"{count}: " + "; ".join(described) + "." + more_text
 
 
 def identity_view(identity: Identity) -> IdentityView:
@@ -112,8 +115,26 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
 
     @server.tool(title="List identities", annotations=ToolAnnotations(read_only_hint=True))
     @coach_errors
-    async def list_identities() -> IdentityList:
+    async def list_identities(
+        cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
+    ) -> IdentityList:
         """List the user's identities: identity_id, name, current and accepted image ids."""
+        start = page_start(cursor)
         identities = await app.identities.list(acting_user(app))
-        views = [identity_view(i) for i in identities]
-        return IdentityList(identities=views, message=identity_list_message(views))
+        end = start + app.settings.list_page_size
+        views = [identity_view(i) for i in identities[start:end]]
+        more = end < len(identities)
+        return IdentityList(
+            identities=views,
+            next_cursor=str(end) if more else None,
+            message=identity_list_message(views, more),
+        )
+
+
+def page_start(cursor: str | None) -> int:
+    """The offset a `next_cursor` stands for (a plain offset: listings are short and sorted)."""
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or len(cursor) > 6:
+        raise InvalidInput("cursor must be a next_cursor from list_identities; leave it out for page one.")
+    return int(cursor)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import anyio
 
 from storage import Documents
-from tool_server.errors import InvalidInput, NotFound
+from tool_server.errors import InvalidInput, LimitExceeded, NotFound
 from tool_server.ids import check_id, check_new_identity_id, new_id
 from tool_server.userdata import keys
 from tool_server.userdata.models import Identity, now
 
 
 class IdentityStore:
-    def __init__(self, docs: Documents) -> None:
+    def __init__(self, docs: Documents, max_identities: int = 50) -> None:
         self.docs = docs
+        self.max_identities = max_identities
 
     async def get(self, user: str, identity_id: str) -> Identity:
         check_id(identity_id, "identity")
@@ -39,6 +40,7 @@ class IdentityStore:
         if not name or not visualization:
             raise InvalidInput("name and visualization must not be empty.")
         identity_id = check_new_identity_id(identity_id) if identity_id else new_id("idn")
+        await self._check_room(user, identity_id)
         created = False
 
         def apply(current: Identity | None) -> Identity:
@@ -59,8 +61,23 @@ class IdentityStore:
         identity = await self.docs.update(keys.identity(user, identity_id), Identity, apply)
         return identity, created
 
+    async def _check_room(self, user: str, identity_id: str) -> None:
+        """A new identity needs room under the cap (one listing, no reads); updates always pass.
+
+        Two creations at the same moment may both pass: the cap bounds growth, it is not a quota.
+        """
+        stored = await self._keys(user)
+        if len(stored) >= self.max_identities and keys.identity(user, identity_id) not in stored:
+            raise LimitExceeded(
+                f"The user already has {len(stored)} identities, the most kept is {self.max_identities}. "
+                "Update an existing one instead: save_identity with its identity_id (list_identities)."
+            )
+
+    async def _keys(self, user: str) -> list[str]:
+        return [k for k in await self.docs.blobs.list(keys.identities_prefix(user)) if k.endswith(".json")]
+
     async def list(self, user: str) -> list[Identity]:
-        found = [k for k in await self.docs.blobs.list(keys.identities_prefix(user)) if k.endswith(".json")]
+        found = await self._keys(user)
         identities: list[Identity] = []
 
         async def load(key: str) -> None:
