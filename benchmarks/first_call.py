@@ -70,11 +70,11 @@ async def first_call_extra(reps: int) -> Row:
     return Row(
         item=9,
         name=f"first generation's extra, fresh server, {COACH_PAUSE_S:g} s after tools/list",
-        value=extra_ms,
+        value=max(extra_ms, 0.0),  # a first call faster than the median is noise, shown as no extra
         unit="ms",
         target=f"<= {EXTRA_TARGET_MS:.0f} ms",
         passed=extra_ms <= EXTRA_TARGET_MS,
-        detail=f"first {paused[0] * 1000:.0f} ms, next {median(paused[1:]) * 1000:.0f} ms "
+        detail=f"extra {extra_ms:.0f} ms: first {paused[0] * 1000:.0f} ms, next {median(paused[1:]) * 1000:.0f} ms "
         f"(median of {reps}); called at once after tools/list: extra {at_once_ms:.0f} ms; "
         f"without the warm-up (COACH_IMAGE_WARM_FACE_WORKERS=false, as before): extra {unwarmed_ms:.0f} ms",
         data={
