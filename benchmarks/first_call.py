@@ -74,7 +74,8 @@ async def first_call_extra(reps: int) -> Row:
         unit="ms",
         target=f"<= {EXTRA_TARGET_MS:.0f} ms",
         passed=extra_ms <= EXTRA_TARGET_MS,
-        detail=f"extra {extra_ms:.0f} ms: first {paused[0] * 1000:.0f} ms, next {median(paused[1:]) * 1000:.0f} ms "
+        detail=f"extra {extra_ms:.0f} ms: first {paused[0] * 1000:.0f} ms, "
+        f"next {median(paused[1:]) * 1000:.0f} ms "
         f"(median of {reps}); called at once after tools/list: extra {at_once_ms:.0f} ms; "
         f"without the warm-up (COACH_IMAGE_WARM_FACE_WORKERS=false, as before): extra {unwarmed_ms:.0f} ms",
         data={
