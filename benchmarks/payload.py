@@ -39,6 +39,8 @@ ARGUMENTS: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "generate_identity_image": lambda ids: {"identity_id": ids["identity_id"], **GENERATE_ARGS},
     "get_run": lambda ids: {"run_id": ids["run_id"]},
     "accept_identity_visualization": lambda ids: {"identity_id": ids["identity_id"]},
+    "refine_identity_image": lambda ids: {"image_id": ids["image_id"], "instruction": "smile"},
+    "generate_all_identity_images": lambda ids: {"candidates": 1, "strategy": "direct"},
     "generate_avatar": lambda ids: {"candidates": 1},
     "approve_avatar": lambda ids: {"avatar_id": ids["avatar_id"]},
     "face_swap": lambda ids: {"target_image_id": ids["image_id"]},

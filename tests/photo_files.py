@@ -12,19 +12,20 @@ from PIL import Image, ImageDraw
 
 @functools.cache
 def _face() -> Image.Image:
-    from tests.photos import astronaut
+    from tests.photos import grace_hopper
 
-    # The astronaut's face is 91 px at 512 px: twice that clears the 120 px quality bar.
-    return astronaut().resize((1024, 1024), Image.Resampling.LANCZOS)
+    # A square around Grace Hopper's face (about 186 px of 400): the tests' user. She is never the
+    # offline provider's stand-in person (tests/providers/test_generic_person.py checks it).
+    return grace_hopper().crop((73, 32, 473, 432))
 
 
 def portrait(
     width: int = 640, height: int = 800, colour: tuple[int, int, int] = (180, 140, 120)
 ) -> Image.Image:
-    """A real face (public-domain astronaut) on a tinted canvas; `colour` makes distinct files."""
+    """A real face (public-domain Grace Hopper) on a tinted canvas; `colour` makes distinct files."""
     image = Image.new("RGB", (width, height), colour)
     side = min(width, height, 400)
-    face = _face().crop((250, 40, 650, 440)).resize((side, side), Image.Resampling.LANCZOS)
+    face = _face().resize((side, side), Image.Resampling.LANCZOS)
     image.paste(face, ((width - side) // 2, (height - side) // 2))
     # A marker in the top-left corner shows which way is up after EXIF rotation.
     ImageDraw.Draw(image).rectangle((0, 0, width // 8, height // 16), fill=(255, 0, 0))

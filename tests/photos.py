@@ -1,7 +1,10 @@
 """Real face photos for tests, as PIL images or encoded bytes.
 
 - `astronaut()` (Eileen Collins, NASA) from scikit-image and `grace_hopper()` (US Navy) from
-  matplotlib: public domain, shipped inside those wheels.
+  matplotlib: public domain, shipped inside those wheels. Grace Hopper is the tests' user
+  (`tests.photo_files.portrait`) and the demo's; Eileen Collins is the offline provider's stand-in
+  person (`tool_server/assets/generic_person.jpg`) and "another person": the user never equals the
+  generic person (tests/providers/test_generic_person.py measures it).
 - `obama()`, `obama2()`, `obama3()`, `biden()`: from the face_recognition 1.3.0 sdist's
   tests/test_images, fetched with pip at test time into `tests/.photo-cache/` (gitignored; their
   copyright is not all clear, so they are never committed). The calling test is skipped, with the

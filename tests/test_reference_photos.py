@@ -239,3 +239,59 @@ async def test_no_comment_exif_gps_xmp_iptc_icc_or_maker_note_survives_ingest(
     with Image.open(io.BytesIO(await app.blobs.get(stored[0]))) as image:
         marker = image.getpixel((5, 5))  # red in the file's colours, green in sRGB: converted, then dropped
     assert isinstance(marker, tuple) and marker[1] > 200 and marker[0] < 90, marker
+
+
+async def test_a_second_persons_photo_is_refused_and_nothing_is_stored(
+    connect: Connect, app: AppContext
+) -> None:
+    from tests.photos import grace_hopper
+
+    async with connect() as client:
+        first = await client.call_tool("add_reference_photo", {"image_base64": b64(encode(portrait()))})
+        assert not first.is_error, first.content
+        same = await client.call_tool(
+            "add_reference_photo", {"image_base64": b64(encode(portrait(colour=(90, 120, 200))))}
+        )
+        assert not same.is_error, same.content
+        before = await stored_keys(app)
+        hopper = b64(encode(grace_hopper()))
+        stranger = await client.call_tool("add_reference_photo", {"image_base64": hopper})
+        listing = (await client.call_tool("list_reference_photos", {})).structured_content
+    assert stranger.is_error
+    text = stranger.content[0].text
+    assert "doesn't look like the same person" in text and "remove_reference_photo" in text
+    assert "Nothing was saved" in text
+    assert await stored_keys(app) == before
+    assert listing["photo_count"] == 2 and listing["consistent"] is True
+    assert listing["mismatched_photo_ids"] == []
+
+
+async def test_stored_photos_of_two_people_are_reported_and_refuse_generation_until_fixed(
+    connect: Connect, app: AppContext
+) -> None:
+    from tests.photos import grace_hopper
+    from tool_server.userdata.photos import PhotoLibrary
+
+    # Data written before the one-person check existed: a second person slipped into the set.
+    inspect = app.photos.inspect_faces
+    unchecked = PhotoLibrary(app.blobs, app.docs, app.photos.limits, 5, inspect_faces=inspect)
+    await unchecked.add("alice", encode(portrait()))
+    hopper, _, _ = await unchecked.add("alice", encode(grace_hopper()))
+    async with connect() as client:
+        listing = (await client.call_tool("list_reference_photos", {})).structured_content
+        saved = await client.call_tool("save_identity", {"name": "X", "visualization": "On a stage"})
+        identity_id = saved.structured_content["identity_id"]
+        refused = await client.call_tool("generate_identity_image", {"identity_id": identity_id})
+        runs_before_fix = await app.runs.list("alice")
+        await client.call_tool("remove_reference_photo", {"photo_id": hopper.photo_id})
+        fixed = (await client.call_tool("list_reference_photos", {})).structured_content
+        made = await client.call_tool(
+            "generate_identity_image", {"identity_id": identity_id, "candidates": 1}
+        )
+    assert listing["consistent"] is False and len(listing["mismatched_photo_ids"]) == 2
+    assert "remove_reference_photo" in listing["message"]
+    assert refused.is_error and "different people" in refused.content[0].text
+    assert "Nothing was generated" in refused.content[0].text
+    assert runs_before_fix == []  # refused before any run (and so before any provider call)
+    assert fixed["consistent"] is True
+    assert not made.is_error and made.structured_content["status"] == "done"

@@ -113,7 +113,12 @@ def build_app(
         blobs=blobs,
         docs=docs,
         photos=PhotoLibrary(
-            blobs, docs, limits, settings.max_reference_photos, inspect_faces=face_inspector(faces)
+            blobs,
+            docs,
+            limits,
+            settings.max_reference_photos,
+            inspect_faces=face_inspector(faces),
+            match_faces=faces,
         ),
         profiles=ProfileStore(docs),
         identities=IdentityStore(docs, settings.max_identities),

@@ -18,6 +18,7 @@ from tool_server.protocol import CoachServer, warm
 from tool_server.settings import Settings
 from tool_server.tools import (
     avatars,
+    batch,
     delete_data,
     dog,
     face_swap,
@@ -25,6 +26,7 @@ from tool_server.tools import (
     identity_images,
     photos,
     profile,
+    refine,
 )
 from tool_server.tools import runs as run_tools
 
@@ -32,11 +34,12 @@ INSTRUCTIONS = """\
 Image tools for a life coach. The user sees a picture of themselves living the identity they chose;
 it only works if the face is unmistakably theirs, so every image carries a measured likeness score.
 Typical flow: read coach://me/photo_url; without a photo, guide the user to add_reference_photo;
-set_body_profile; save_identity with the visualization; generate_identity_image; when the user
-likes it, accept_identity_visualization. Optional: generate_avatar then approve_avatar once (for
-the avatar strategy); face_swap to put the user's face into an image; dog_avatar for a coach
-agent's avatar. Slow runs answer status pending: call get_run with the run_id a little later.
-needs_review true means the face did not match: never present that image as the user.
+set_body_profile; save_identity with the visualization; generate_identity_image (or
+generate_all_identity_images for every identity); refine_identity_image to change a picture the user
+almost likes; when the user likes it, accept_identity_visualization. Optional: generate_avatar then
+approve_avatar once (for the avatar strategy); face_swap to put the user's face into an image;
+dog_avatar for a coach agent's avatar. Slow runs answer status pending: call get_run with the
+run_id a little later. needs_review true means the face did not match: never present that image as the user.
 Images come back as a small preview plus a link; say in words what the picture shows."""
 
 
@@ -84,7 +87,8 @@ def create_server(
         token_verifier=auth[1] if auth else None,
     )
     guard.server = server
-    tools = (photos, profile, identities, identity_images, avatars, face_swap, run_tools, dog, delete_data)
+    tools = [photos, profile, identities, identity_images, refine, batch, avatars, face_swap, run_tools]
+    tools += [dog, delete_data]
     for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
     if serving:

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
         description="Order in which strategy=auto tries the strategies the user's data allows.",
     )
     sync_deadline_s: float = Field(45.0, gt=0, description="Past this a tool returns status pending.")
+    batch_concurrency: int = Field(
+        2, ge=1, le=8, description="Identities generate_all_identity_images works on at once."
+    )
 
     # Dog avatars
     dog_base_image: Path | None = Field(None, description="Another canonical dog base image (PNG).")

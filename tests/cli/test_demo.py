@@ -51,9 +51,12 @@ def test_the_demo_runs_every_tool_offline_and_leaves_the_artefacts(tmp_path: Pat
 
     data = out / "data"
     user_root = data / "users" / "demo"
-    assert (out / "astronaut.png").is_file()
+    assert (out / "grace_hopper.jpg").is_file()
     photos = read_json(user_root / "photos" / "index.json")["photos"]
     assert len(photos) == 1 and (data / photos[0]["key"]).is_file()
+    # The showcase photo passes the product's own quality gate without a warning.
+    assert photos[0]["quality"]["verdict"] == "ok", photos[0]["quality"]
+    assert steps["reference photo"]["detail"] == "quality ok"
 
     identity_id = steps["identity"]["result"]["identity_id"]
     identity = Identity.model_validate(read_json(data / keys.identity("demo", identity_id)))
@@ -78,7 +81,12 @@ def test_the_demo_runs_every_tool_offline_and_leaves_the_artefacts(tmp_path: Pat
     gallery = Path(report["gallery"])
     assert gallery == out / "gallery" / "demo" / "index.html" and gallery.is_file()
     page = gallery.read_text()
-    assert "The Calm Explorer" in page and page.count("runs/run_") >= 5  # every run's page is linked
+    run_ids = sorted(p.name for p in (user_root / "runs").iterdir())
+    assert len(run_ids) == 6  # 3 strategies, the avatar, the face swap and the dog avatar
+    assert "The Calm Explorer" in page
+    for run_id in run_ids:  # every run's page is linked, the dog avatar's too
+        assert f'href="runs/{run_id}/index.html"' in page
+        assert (gallery.parent / "runs" / run_id / "index.html").is_file()
 
 
 def test_the_demo_says_what_to_do_when_the_photo_is_missing(tmp_path: Path) -> None:

@@ -126,3 +126,47 @@ def test_eval_explains_a_bad_identities_file(
     result = invoke("eval", "--photos", str(photos), "--identities", str(bad))
     assert result.exit_code == 2
     assert "each with a name and a visualization" in result.stderr
+
+
+def test_eval_with_reference_counts_runs_each_strategy_with_1_3_and_5_photos(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    photos = tmp_path / "five"
+    photos.mkdir()
+    for number in range(5):
+        (photos / f"me{number}.jpg").write_bytes(encode(portrait(colour=(60 + 40 * number, 120, 90))))
+    identities = tmp_path / "identities.json"
+    identities.write_text(json.dumps(IDENTITIES))
+    out = tmp_path / "eval"
+    args = ["--photos", str(photos), "--identities", str(identities), "--runs", "1", "--out", str(out)]
+
+    result = invoke("eval", *args, "--strategies", "direct,generic_swap", "--references", "5,1,3")
+
+    assert result.exit_code == 0, result.stderr
+    print("\n" + result.stdout)
+    rows = read_csv(out / "eval.csv")
+    assert [(r["references"], r["strategy"]) for r in rows] == [
+        (count, strategy) for count in ("1", "3", "5") for strategy in ("direct", "generic_swap")
+    ]
+    runs = read_csv(out / "eval_runs.csv")
+    for row in rows:
+        mine = [r for r in runs if (r["strategy"], r["references"]) == (row["strategy"], row["references"])]
+        distances = [float(r["distance"]) for r in mine]
+        assert float(row["median_distance"]) == pytest.approx(statistics.median(distances), abs=1e-4)
+    assert "median distance" in result.stdout and "$ per passing image" in result.stdout
+    assert json.loads((out / "eval.json").read_text())["reference_counts"] == [1, 3, 5]
+
+
+def test_eval_with_more_references_than_photos_says_so_in_the_note(
+    invoke: Invoke, eval_inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    photos, identities = eval_inputs
+    out = tmp_path / "eval"
+    args = ["--photos", str(photos), "--identities", str(identities), "--runs", "1", "--out", str(out)]
+    result = invoke("eval", *args, "--strategies", "direct", "--references", "1,3")
+    assert result.exit_code == 0, result.stderr
+    rows = read_csv(out / "eval.csv")
+    assert [r["references"] for r in rows] == ["1", "3"]
+    assert rows[1]["runs"] == "0" and "only 1 usable photo" in rows[1]["note"]
+    bad = invoke("eval", "--photos", str(photos), "--identities", str(identities), "--references", "a,b")
+    assert bad.exit_code == 2 and "--references" in bad.stderr

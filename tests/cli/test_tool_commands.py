@@ -16,6 +16,7 @@ from tool_server.app import AppContext
 from tool_server.cli.generate import generate_image
 from tool_server.cli.output import progress_bars
 from tool_server.cli.tools_client import ToolSession
+from tool_server.cli.wording import for_person
 from tool_server.server import create_server
 from tool_server.settings import Settings
 from tool_server.userdata import keys
@@ -57,7 +58,9 @@ def test_photos_list_prints_a_table_with_the_photo(invoke: Invoke, portrait_file
     assert photo_id in table.stdout
 
 
-def test_a_tool_error_exits_1_with_the_tools_own_message(invoke: Invoke, connect: Connect) -> None:
+def test_a_tool_error_exits_1_with_the_tools_message_worded_for_the_terminal(
+    invoke: Invoke, connect: Connect
+) -> None:
     async def call_directly() -> Any:
         async with connect() as client:
             return await client.call_tool("remove_reference_photo", {"photo_id": "photo_does_not_exist"})
@@ -70,7 +73,7 @@ def test_a_tool_error_exits_1_with_the_tools_own_message(invoke: Invoke, connect
     assert direct.is_error
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.strip() == f"coach-image-tools: {tool_text}"
+    assert result.stderr.strip() == f"coach-image-tools: {for_person(tool_text)}"
 
 
 def test_adding_a_missing_file_exits_1_and_names_it(
@@ -234,3 +237,24 @@ def test_avatar_and_swap_commands_drive_the_tools(
     assert approved["avatar_id"] == made["best_avatar_id"]
     assert swapped["image_id"] and swapped["likeness"] is not None
     assert table.exit_code == 0 and "Face swap" in table.stdout
+
+
+def test_refine_generate_all_and_avatar_from_a_headshot_commands_drive_the_new_tools(
+    invoke: Invoke, portrait_file: Path
+) -> None:
+    invoke("photos", "add", str(portrait_file))
+    identity_id = output_json(invoke("identities", "save", "Runner", "-v", "At the finish line", "--json"))[
+        "identity_id"
+    ]
+    invoke("identities", "save", "Cook", "-v", "Cooking dinner")
+    made = output_json(invoke("generate", identity_id, "--candidates", "1", "--json"))
+    invoke("accept", identity_id)
+    refined = invoke("refine", made["image_id"], "smiling more", "--candidates", "1")
+    batch = invoke("generate-all", "--candidates", "1")
+    avatar = output_json(invoke("avatar", "--headshot-id", made["image_id"], "--json"))
+
+    assert refined.exit_code == 0, refined.stderr
+    assert f"Refined {made['image_id']}" in refined.stdout and "passes at 0.50" in refined.stdout
+    assert batch.exit_code == 0, batch.stderr
+    assert "skipped" in batch.stdout and "done" in batch.stdout and "passes at 0.50" in batch.stdout
+    assert [a["passed"] for a in avatar["avatars"]] == [True]

@@ -138,3 +138,16 @@ def test_one_lucky_reference_does_not_decide_alone() -> None:
 
 def _distance(a: list[float], b: list[float]) -> float:
     return sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5
+
+
+def test_the_odd_one_out_of_a_reference_set_is_the_other_person(
+    analyzer: FaceAnalyzer, obama_embeddings: dict[str, list[float]]
+) -> None:
+    names = ["obama", "obama2", "biden", "obama3"]
+    odd = analyzer.odd_references([obama_embeddings[n] for n in names])
+    pair = analyzer.odd_references([obama_embeddings["obama"], obama_embeddings["biden"]])
+    same = analyzer.odd_references([obama_embeddings[n] for n in ("obama", "obama2", "obama3")])
+    assert [names[i] for i in odd] == ["biden"]
+    assert pair == [0, 1]  # two people: nobody can tell which one is the user
+    assert same == []
+    assert analyzer.distance_to(obama_embeddings["biden"], [obama_embeddings["obama"]]) > 0.5

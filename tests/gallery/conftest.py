@@ -41,6 +41,8 @@ def gallery_settings(tmp_path: Path) -> Settings:
         user="alice",
         provider="offline",
         port=free_port(),
+        # The pages show a finished run: on a busy machine a run may outlast the default 45 s.
+        sync_deadline_s=600,
         _env_file=None,
     )
 

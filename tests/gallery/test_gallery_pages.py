@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import httpx2
+from mcp import Client
 from PIL import Image
 
 from tests.gallery.conftest import MadeRun, make_run, serve_http
@@ -14,6 +15,7 @@ from tool_server.app import AppContext, build_app
 from tool_server.gallery import write_run_gallery, write_user_gallery
 from tool_server.gallery.render import render_run
 from tool_server.gallery.views import Picture, run_view
+from tool_server.server import create_server
 from tool_server.settings import Settings
 
 
@@ -31,9 +33,11 @@ async def test_run_page_lists_every_step_in_order_with_likeness_and_the_calls(
     sources = re.findall(r'<img src="/img/([^"]+)"', page)
     assert sources == [step.key for step in record.steps]
     assert [s.kind for s in record.steps] == ["generic", "generic", "swapped", "swapped"]
-    best = made_run.result["likeness"]["score"]
-    assert f'likeness <b class="score">{best:.2f}</b> · pass' in page
-    assert page.count("· pass") == 2  # the two scored swaps; the generic images are not scored
+    best = made_run.result["likeness"]
+    verdict = f"{best['distance']:.2f}, passes at 0.50"
+    assert f'likeness <b class="score">{best["score"]:.2f}</b> · {verdict}' in page
+    # The two scored swaps; the generic images are not scored.
+    assert page.count(", passes at 0.50</span>") == 2
     assert page.count('class="badge chosen-tag"') == 1
     assert "offline-compositor-v1" in page and "offline.face_swap" in page
     assert "Giving a keynote on a big stage" in page and "$0.000" in page
@@ -77,7 +81,8 @@ async def test_user_page_shows_photos_verdicts_identities_and_links_written_runs
     index = await http_app.photos.index("alice")
     verdict = index.photos[0].quality["verdict"]  # type: ignore[index]
     assert f"quality: {verdict}" in html and "Primary photo" in html
-    assert html.count("<img") == 2 + 1  # photo and its face crop, the identity's current image
+    # Photo and its face crop, the identity's current image, then both candidates it made.
+    assert html.count("<img") == 2 + 1 + 2
     assert "The Speaker" in html and "I am bold" in html
     assert f'href="runs/{made_run.run_id}/index.html"' in html
     assert "No avatar yet" in html
@@ -124,3 +129,34 @@ async def test_the_gallery_lists_runs_a_page_at_a_time_following_older_runs_link
     assert [len(page) for page in shown] == [2, 2, 1]
     assert [run for page in shown for run in page] == sorted(made, reverse=True)  # newest first
     assert bad.status_code == 400
+
+
+async def test_gallery_me_links_every_run_and_shows_as_many_images_as_it_counts(
+    http_app: AppContext, made_run: MadeRun, tmp_path: Path
+) -> None:
+    server = create_server(http_app.settings, http_app.transport, app=http_app)
+    async with Client(server, raise_exceptions=True) as client:
+        for arguments in (
+            {"identity_id": made_run.identity_id, "candidates": 1, "strategy": "direct"},
+            {"identity_id": made_run.identity_id, "candidates": 1, "strategy": "generic_swap"},
+        ):
+            assert not (await client.call_tool("generate_identity_image", arguments)).is_error
+        assert not (await client.call_tool("dog_avatar", {"job": "chef"})).is_error
+    runs = await http_app.runs.list("alice")
+    kinds = {(await http_app.runs.get("alice", run_id)).kind for run_id in runs}
+    assert len(runs) == 4 and len(kinds) == 2, kinds  # three identity runs and the dog avatar run
+
+    # No run page was written before: `gallery me` alone links every run to a page that exists.
+    page = await write_user_gallery(http_app, "alice", tmp_path / "out")
+    text = page.read_text()
+    linked = re.findall(r'<a href="(runs/[^"]+/index.html)">', text)
+    assert sorted(linked) == sorted(f"runs/{run_id}/index.html" for run_id in runs)
+    for link in linked:
+        run_page = (page.parent / link).read_text()
+        assert 'href="../../index.html"' in run_page
+    identity = await http_app.identities.get("alice", made_run.identity_id)
+    made = len(identity.image_ids)
+    assert made == 4  # two candidates, then one each
+    assert f"{made} images made" in text and f"All {made} images made" in text
+    card = text[text.index(f"All {made} images made") :]
+    assert card[: card.index("</article>")].count("<img") == made

@@ -42,8 +42,8 @@ async def test_user_page_shows_each_avatar_with_headshot_fullbody_likeness_and_a
     cards = re.findall(r'<figure class="card( chosen)?">(.*?)</figure>', html, re.S)
     assert len(cards) == 2 and html.count("<img") == 4
     (first_chosen, first), (second_chosen, second) = cards
-    assert not first_chosen and "0.29</b> · fail" in first and "approved" not in first
-    assert second_chosen and "0.64</b> · pass" in second and "approved" in second
+    assert not first_chosen and "0.29</b> · 0.71, fails: passes at 0.50" in first and "approved" not in first
+    assert second_chosen and "0.64</b> · 0.41, passes at 0.50" in second and "approved" in second
 
 
 async def test_failed_run_page_says_what_went_wrong(app: AppContext, tmp_path: Path) -> None:

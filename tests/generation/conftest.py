@@ -14,7 +14,7 @@ from PIL import Image
 from tests.conftest import Connect
 from tests.fakes.fake_openai import FakeOpenAI
 from tests.photo_files import encode, portrait
-from tests.photos import grace_hopper
+from tests.photos import astronaut
 from tool_server.app import AppContext, build_app
 from tool_server.settings import Settings
 
@@ -65,7 +65,7 @@ def users_face() -> bytes:
 
 
 def another_persons_face() -> bytes:
-    return scene_with(grace_hopper())
+    return scene_with(astronaut().crop((100, 0, 340, 240)).resize((600, 600)))
 
 
 async def prepare_user(client: Any, *, profile: bool = False) -> str:

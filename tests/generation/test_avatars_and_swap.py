@@ -17,7 +17,7 @@ from tests.fakes.http_fake import Reply
 from tests.generation.conftest import another_persons_face, b64, prepare_user, users_face
 from tests.generation.test_identity_images import client_for
 from tests.photo_files import encode
-from tests.photos import grace_hopper
+from tests.photos import astronaut
 from tool_server.app import AppContext, build_app
 from tool_server.prompts.identity import render
 from tool_server.settings import Settings
@@ -124,7 +124,7 @@ async def test_gemini_thought_images_are_kept_as_intermediates(
         provider_max_retries=0,
         _env_file=None,
     )
-    thought = encode(grace_hopper().resize((256, 256)), "PNG")
+    thought = encode(astronaut().resize((256, 256)), "PNG")
     reply = parts_reply(
         [
             text_part("Studying the face", thought=True),
@@ -172,7 +172,7 @@ async def test_face_swap_with_a_sent_target_through_openai(
     openai_app: AppContext, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.enqueue(images_reply([users_face()]))
-    target = encode(grace_hopper(), "JPEG")
+    target = encode(astronaut(), "JPEG")
     async with client_for(openai_app) as client:
         await prepare_user(client)
         result = await client.call_tool("face_swap", {"target_image_base64": b64(target)})

@@ -47,11 +47,11 @@ def originals(describe_face: Describe, user_photo: ReferenceImage) -> dict[str, 
 
 @pytest.fixture(scope="module")
 def user_photo() -> ReferenceImage:
-    """A public-domain NASA portrait (scikit-image's astronaut): not the bundled generic person."""
-    from skimage import data
+    """The tests' user, Grace Hopper (public domain): not the bundled generic person."""
+    from tests.photos import grace_hopper
 
     buffer = io.BytesIO()
-    Image.fromarray(data.astronaut()).save(buffer, "PNG")
+    grace_hopper().save(buffer, "PNG")
     return ReferenceImage(data=buffer.getvalue(), mime_type="image/png", name="me.png")
 
 
@@ -108,8 +108,8 @@ async def test_the_users_face_stays_large_and_recognisable(
 async def test_a_face_crop_whose_face_is_under_250_px_is_enlarged_uniformly(
     user_photo: ReferenceImage, describe_face: Describe, originals: dict[str, np.ndarray]
 ) -> None:
-    # A face crop like the faces module's: the face (90 px here) with a 0.6 margin, stored at 400 px.
-    crop = Image.open(io.BytesIO(user_photo.data)).crop((121, 22, 319, 220)).resize((400, 400))
+    # A face crop like the faces module's: the face (186 px here) with a 0.6 margin, stored at 400 px.
+    crop = Image.open(io.BytesIO(user_photo.data)).crop((68, 27, 478, 437)).resize((400, 400))
     buffer = io.BytesIO()
     crop.save(buffer, "JPEG", quality=95)
     face_crop = ReferenceImage(buffer.getvalue(), "image/jpeg", "crop.jpg")
@@ -204,3 +204,37 @@ async def test_an_error_from_the_swapper_carries_the_call_record() -> None:
             scene(task="face_swap", references=(reference(), reference()))
         )
     assert calls_of(raised.value)[0].error_kind == "InvalidInput"
+
+
+@pytest.mark.parametrize("template", ["direct", "avatar", "generic_person"])
+def test_the_scene_text_is_read_from_every_identity_prompt(template: str) -> None:
+    from tool_server.prompts.identity import render
+    from tool_server.providers.offline_render import scene_text
+
+    scene_words = "Floating in the space station's cupola, Earth below, smiling."
+    words = {"a": "a", "height": "tall", "build": "slim", "skin_tone": "dark-skinned", "gender": "male"}
+    prompt = render(template, scene=scene_words, **(words if template == "generic_person" else {}))
+    assert scene_text(prompt) == scene_words
+
+
+async def test_a_scene_is_a_placeholder_card_with_the_scene_text_above_the_person(
+    describe_face: Describe,
+) -> None:
+    from tool_server.providers.offline_render import _scene_card
+
+    prompt = "Alice leading a workshop, morning light, a whiteboard behind her"
+    result = await OfflineProvider().generate(scene(prompt=prompt, size="1024x1024"))
+    image = Image.open(io.BytesIO(result.images[0].data)).convert("RGB")
+    card_height = _scene_card(Image.new("RGBA", (1024, 1024)), prompt, generic=True)
+    card = np.asarray(image.crop((0, 0, 1024, card_height)).convert("L"))
+    # A dark card with light lettering across it: the scene written large, then the stand-in note.
+    assert 100 < card_height < 400
+    assert np.median(card) < 40 and (card > 200).mean() > 0.02
+    lettered_rows = np.flatnonzero((card > 200).any(axis=1))
+    assert lettered_rows.max() - lettered_rows.min() > card_height * 0.5
+    # The person stands below the card, face found and large.
+    from tool_server.providers.offline_render import dlib_face_box
+
+    face = dlib_face_box(image)
+    assert face is not None and face[1] > card_height
+    assert describe_face(result.images[0].data)[0] >= 250

@@ -45,6 +45,8 @@ DRIVE: list[tuple[str, Callable[[State], dict[str, Any]]]] = [
     ),
     ("get_run", lambda s: {"run_id": s["run_id"]}),
     ("accept_identity_visualization", lambda s: {"identity_id": s["identity_id"]}),
+    ("refine_identity_image", lambda s: {"image_id": s["image_id"], "instruction": "smile", "candidates": 1}),
+    ("generate_all_identity_images", lambda s: {"candidates": 1, "strategy": "direct"}),
     ("generate_avatar", lambda s: {"candidates": 1}),
     ("approve_avatar", lambda s: {"avatar_id": s["avatar_id"]}),
     ("face_swap", lambda s: {"target_image_id": s["image_id"]}),
@@ -108,7 +110,7 @@ async def test_no_secret_appears_in_results_logs_or_stored_files(
                     outputs.append(json.dumps(failed.model_dump(mode="json")))
                 if name == "generate_avatar":
                     fake.enqueue(images_reply([users_face()]), images_reply([users_face()]))
-                if name == "face_swap":
+                if name in ("face_swap", "refine_identity_image"):
                     fake.enqueue(images_reply([users_face()]))
                 if name == "delete_my_data":
                     stored = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
@@ -138,9 +140,9 @@ async def test_no_secret_appears_in_results_logs_or_stored_files(
                         served = await http.get(found["url"])
                     assert served.status_code == 200
                     outputs.append(served.content.decode("latin-1"))
-        # identity image: a refused call and a good one; avatar: headshot + full body; swap: one;
-        # dog: the 8x8 default answer fails validation, so one retry.
-        assert len(fake.requests) == 7
+        # identity image: a refused call and a good one; refine: one; avatar: headshot + full body;
+        # swap: one; dog: the 8x8 default answer fails validation, so one retry.
+        assert len(fake.requests) == 8
     logs = log_lines.getvalue()
     for output in outputs:
         assert not _leaks(output), output[:300]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
@@ -15,6 +17,7 @@ from tool_server.cli.output import (
     print_table,
 )
 from tool_server.cli.tools_client import run_image_tool, run_tools
+from tool_server.cli.wording import for_person
 from tool_server.settings import ProviderChoice
 
 avatar = typer.Typer(help="Make the user's avatar (headshot + full body) and approve one.")
@@ -35,7 +38,7 @@ def print_avatars(result: dict[str, Any]) -> None:
     ]
     title = f"Avatars: {result.get('provider')} {result.get('model')}, {cost_text(result.get('cost_usd'))}"
     print_table(title, ("avatar_id", "#", "likeness", "best", "headshot", "full body"), rows)
-    typer.echo(result.get("message", ""))
+    typer.echo(for_person(result.get("message", "")))
 
 
 @avatar.callback(invoke_without_command=True)
@@ -47,12 +50,27 @@ def generate_avatar(
     ] = "1K",
     provider: Annotated[ProviderChoice | None, typer.Option(help="Image provider override.")] = None,
     model: Annotated[str | None, typer.Option(help="Image model override.")] = None,
+    headshot: Annotated[
+        Path | None, typer.Option(help="The user's own headshot file: only the full body is made.")
+    ] = None,
+    headshot_id: Annotated[str | None, typer.Option(help="Or an image_id to use as the headshot.")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Make avatar candidates from the reference photos (generate_avatar); approve one after."""
     if ctx.invoked_subcommand is not None:
         return
-    arguments = {"candidates": candidates, "image_size": image_size, "provider": provider, "model": model}
+    arguments: dict[str, Any] = {
+        "candidates": candidates,
+        "image_size": image_size,
+        "provider": provider,
+        "model": model,
+        "headshot_image_id": headshot_id,
+    }
+    if headshot is not None:
+        if not headshot.is_file():
+            typer.echo(f"coach-image-tools: no file at {headshot}", err=True)
+            raise typer.Exit(2)
+        arguments["headshot_image_base64"] = base64.b64encode(headshot.read_bytes()).decode()
 
     run_image_tool(
         load_cli_settings(),
@@ -76,4 +94,4 @@ def approve(
     if json_out:
         print_json(result)
     else:
-        typer.echo(result.get("message") or f"Approved {avatar_id}.")
+        typer.echo(for_person(result.get("message") or f"Approved {avatar_id}."))

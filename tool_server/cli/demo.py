@@ -1,4 +1,4 @@
-"""`coach-image-tools demo`: the whole flow on the offline provider, no keys, in well under a minute.
+"""`coach-image-tools demo`: the whole flow offline, no keys (about 16 s on an idle 2-core machine).
 
 Photo, body profile, identity, the three strategies (direct, generic_swap, avatar), a face swap
 and a dog avatar, every step through the real tools. A tool this server does not have yet is
@@ -29,6 +29,7 @@ from tool_server.cli.output import (
     progress_bars,
 )
 from tool_server.cli.tools_client import ToolFailed, ToolMissing, ToolSession, fresh_storage, run_tools
+from tool_server.cli.wording import for_person
 from tool_server.userdata.models import Build, Gender, Height, SkinTone
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class DemoRun:
             except ToolMissing as exc:
                 step.status, step.detail = "skipped", f"{exc.name} is not on this server yet"
             except ToolFailed as exc:
-                step.status, step.detail = "failed", str(exc)
+                step.status, step.detail = "failed", for_person(str(exc))
         step.seconds = round(time.monotonic() - started, 2)
         self._describe(step)
         self.steps.append(step)
@@ -115,27 +116,21 @@ class DemoRun:
 
 
 def demo_portrait(photo: Path | None, out_dir: Path) -> Path:
-    """The photo to use: --photo, or scikit-image's public-domain astronaut (the `demo` extra)."""
+    """The photo to use: --photo, or the bundled public-domain portrait of Grace Hopper.
+
+    It is sharp (no quality warning) and a different person from the offline provider's stand-in
+    (Eileen Collins), so the generic_swap and face_swap steps really move a face from one person to
+    another (tool_server/assets/README.md).
+    """
     if photo is not None:
         if not photo.is_file():
             typer.echo(f"coach-image-tools: no file at {photo}", err=True)
             raise typer.Exit(2)
         return photo.resolve()
-    try:
-        from skimage import data
-    except ImportError:
-        typer.echo(
-            "coach-image-tools: the demo portrait comes with the demo extra: "
-            "pip install 'coach-image-tools[demo]', or pass --photo PATH",
-            err=True,
-        )
-        raise typer.Exit(2) from None
-    from PIL import Image
+    from importlib import resources
 
-    # Eileen Collins (NASA, public domain). Her face is 91 px at 512 px; doubled it clears the
-    # 120 px quality bar (with a "blurry" warning, which the demo shows as it is).
-    path = out_dir / "astronaut.png"
-    Image.fromarray(data.astronaut()).resize((1024, 1024), Image.Resampling.LANCZOS).save(path)
+    path = out_dir / "grace_hopper.jpg"
+    path.write_bytes(resources.files("tool_server.assets").joinpath("demo_portrait.jpg").read_bytes())
     return path
 
 
@@ -226,28 +221,21 @@ def _relative(url: str | None, root: Path) -> str | None:
     return url
 
 
-def write_gallery(settings: Settings, out_dir: Path, steps: list[StepResult]) -> Path:
-    """Every run's page, then the user's page linking them, under `out_dir/gallery`."""
+def write_gallery(settings: Settings, out_dir: Path) -> Path:
+    """The user's page and every run's page (dog avatar runs too) under `out_dir/gallery`."""
     import anyio
 
     from tool_server.app import build_app
-    from tool_server.gallery.static import write_run_gallery, write_user_gallery
+    from tool_server.gallery.static import write_user_gallery
 
     app = build_app(settings, "stdio")
-    directory = out_dir / "gallery"
-
-    async def write() -> Path:
-        for run_id in dict.fromkeys(s.run_id for s in steps if s.run_id):
-            await write_run_gallery(app, DEMO_USER, run_id, directory)
-        return await write_user_gallery(app, DEMO_USER, directory)
-
-    return anyio.run(write)
+    return anyio.run(write_user_gallery, app, DEMO_USER, out_dir / "gallery")
 
 
 @app.command()
 def demo(
     photo: Annotated[
-        Path | None, typer.Option(help="Your own portrait instead of scikit-image's astronaut.")
+        Path | None, typer.Option(help="Your own portrait instead of the bundled Grace Hopper.")
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Where to keep the demo's storage (default: a new temp folder).")
@@ -270,7 +258,7 @@ def demo(
     portrait = demo_portrait(photo, out_dir)
     profile: dict[str, str] = {"gender": gender, "height": height, "build": build, "skin_tone": skin_tone}
     steps = run_tools(settings, lambda session: run_demo(session, portrait, profile))
-    gallery = write_gallery(settings, out_dir, steps)
+    gallery = write_gallery(settings, out_dir)
     total_s = round(time.monotonic() - started, 2)
     if open_gallery:
         webbrowser.open(gallery.as_uri())

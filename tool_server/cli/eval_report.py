@@ -1,4 +1,4 @@
-"""The eval's numbers: one row per strategy x provider from the individual runs, as table, CSV and JSON."""
+"""The eval's numbers: one row per strategy x provider x reference count, as table, CSV and JSON."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class RunOutcome:
     provider: str
     run: int
     identity_id: str
+    references: int = 0
     run_id: str | None = None
     image_id: str | None = None
     score: float | None = None
@@ -35,8 +36,10 @@ class CellSummary:
 
     strategy: str
     provider: str
+    references: int
     runs: int
     errors: int
+    median_distance: float | None
     mean_score: float | None
     sd_score: float | None
     min_score: float | None
@@ -48,16 +51,21 @@ class CellSummary:
     note: str = ""
 
 
-def summarise(strategy: str, provider: str, outcomes: list[RunOutcome], note: str = "") -> CellSummary:
+def summarise(
+    strategy: str, provider: str, outcomes: list[RunOutcome], note: str = "", references: int = 0
+) -> CellSummary:
     scores = [o.score for o in outcomes if o.score is not None]
+    distances = [o.distance for o in outcomes if o.distance is not None]
     passes = sum(o.passed for o in outcomes)
     cost = round(sum(o.cost_usd for o in outcomes), 6)
     finished = [o.seconds for o in outcomes if o.error is None]
     return CellSummary(
         strategy=strategy,
         provider=provider,
+        references=references,
         runs=len(outcomes),
         errors=sum(o.error is not None for o in outcomes),
+        median_distance=round(statistics.median(distances), 4) if distances else None,
         mean_score=round(statistics.fmean(scores), 4) if scores else None,
         sd_score=round(statistics.pstdev(scores), 4) if scores else None,
         min_score=min(scores) if scores else None,
@@ -109,8 +117,10 @@ def summary_rows(summaries: list[CellSummary]) -> list[tuple[Any, ...]]:
         (
             s.strategy,
             s.provider,
+            s.references,
             s.runs,
             score(s),
+            "—" if s.median_distance is None else f"{s.median_distance:.2f}",
             f"{s.pass_rate:.0%}",
             "—" if s.cost_per_pass_usd is None else f"${s.cost_per_pass_usd:.4f}",
             "—" if s.mean_seconds is None else f"{s.mean_seconds:.1f}",
@@ -124,10 +134,12 @@ def summary_rows(summaries: list[CellSummary]) -> list[tuple[Any, ...]]:
 SUMMARY_COLUMNS = (
     "strategy",
     "provider",
+    "refs",
     "runs",
     "likeness mean ± sd (min–max)",
+    "median distance",
     "pass",
-    "$ per pass",
+    "$ per passing image",
     "s / run",
     "errors",
     "note",

@@ -1,9 +1,11 @@
-"""`coach-image-tools eval`: which strategy keeps the face? Each strategy x provider, N runs, scored.
+"""`coach-image-tools eval`: which strategy keeps the face, with how many references? N runs per cell.
 
 The eval works in its own storage (under --out) as the user `eval`: it adds the photos, sets the
 profile, saves the identities, then calls generate_identity_image for every strategy x provider
 N times (cycling through the identities), all through the real tools. The avatar strategy first
 makes and approves an avatar with the same provider (generate_avatar, approve_avatar).
+With `--references 1,3,5` every cell runs with 1 reference photo, then 3, then 5 (photos are added
+in file order between counts; likeness is scored against the references the user has then).
 """
 
 from __future__ import annotations
@@ -100,17 +102,25 @@ class Eval:
         self.current: TaskID = bars.add("run")
         self.setup_costs: dict[str, float] = {}
 
-    async def prepare(
-        self, photos: list[Path], profile: dict[str, Any], identities: list[dict[str, Any]]
-    ) -> list[str]:
-        added = 0
-        for photo in photos:
+        self.unused: list[Path] = []
+        self.added = 0
+
+    async def add_photos(self, count: int) -> int:
+        """Add the next photos until the user has `count` references (or none are left); returns how many."""
+        while self.added < count and self.unused:
+            photo = self.unused.pop(0)
             try:
                 await self.session.call("add_reference_photo", {"path": str(photo.resolve())})
-                added += 1
+                self.added += 1
             except ToolFailed as exc:
                 typer.echo(f"coach-image-tools: skipping {photo.name}: {exc}", err=True)
-        if not added:
+        return self.added
+
+    async def prepare(
+        self, photos: list[Path], profile: dict[str, Any], identities: list[dict[str, Any]], first: int
+    ) -> list[str]:
+        self.unused = list(photos)
+        if not await self.add_photos(first):
             raise ToolFailed("none of the photos could be used as a reference (see above)")
         if profile:
             await self.session.call("set_body_profile", profile)
@@ -128,13 +138,18 @@ class Eval:
     async def run_cell(
         self, strategy: str, provider: str, identity_ids: list[str], runs: int
     ) -> list[RunOutcome]:
+        references = self.added
         outcomes = []
         for number in range(runs):
             identity_id = identity_ids[number % len(identity_ids)]
             outcome = RunOutcome(
-                strategy=strategy, provider=provider, run=number + 1, identity_id=identity_id
+                strategy=strategy,
+                provider=provider,
+                run=number + 1,
+                identity_id=identity_id,
+                references=references,
             )
-            label = f"{strategy} / {provider} #{number + 1}"
+            label = f"{strategy} / {provider} / {references} ref #{number + 1}"
             self.bars.progress.reset(self.current, description=label, total=None)
             arguments = {
                 "identity_id": identity_id,
@@ -170,26 +185,46 @@ async def run_eval(
     cells: list[tuple[str, str]],
     runs: int,
     candidates: int,
+    counts: list[int],
 ) -> tuple[list[CellSummary], list[RunOutcome], dict[str, float]]:
+    """Every cell with each count of references, fewest first (photos are added between counts)."""
     summaries: list[CellSummary] = []
     outcomes: list[RunOutcome] = []
     with progress_bars() as bars:
-        evaluation = Eval(session, bars, candidates, len(cells) * runs)
-        identity_ids = await evaluation.prepare(photos, profile, identities)
-        for strategy, provider in cells:
-            if strategy == "avatar":
-                try:
-                    await evaluation.prepare_avatar(provider)
-                except ToolFailed as exc:
-                    summaries.append(summarise(strategy, provider, [], note=f"not run: {exc}"))
+        evaluation = Eval(session, bars, candidates, len(cells) * runs * len(counts))
+        identity_ids = await evaluation.prepare(photos, profile, identities, counts[0])
+        for count in counts:
+            have = await evaluation.add_photos(count)
+            for strategy, provider in cells:
+                note = f"not run: only {have} usable photo(s)" if have < count else ""
+                if not note and strategy == "avatar":
+                    try:
+                        await evaluation.prepare_avatar(provider)
+                    except ToolFailed as exc:
+                        note = f"not run: {exc}"
+                if note:
+                    summaries.append(summarise(strategy, provider, [], note=note, references=count))
                     bars.progress.update(evaluation.overall, advance=runs)
                     continue
-            cell = await evaluation.run_cell(strategy, provider, identity_ids, runs)
-            outcomes += cell
-            errors = {o.error for o in cell if o.error}
-            summaries.append(summarise(strategy, provider, cell, note="; ".join(sorted(errors))))
+                cell = await evaluation.run_cell(strategy, provider, identity_ids, runs)
+                outcomes += cell
+                errors = "; ".join(sorted({o.error for o in cell if o.error}))
+                summaries.append(summarise(strategy, provider, cell, note=errors, references=count))
         bars.progress.remove_task(evaluation.current)
     return summaries, outcomes, evaluation.setup_costs
+
+
+def parse_counts(value: str | None, photos: int) -> list[int]:
+    """`1,3,5` -> [1, 3, 5] (sorted, unique); default: all the photos."""
+    if value is None:
+        return [photos]
+    try:
+        counts = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise usage_error(f"--references: {value!r} is not a list of numbers like 1,3,5") from None
+    if not counts or counts[0] < 1:
+        raise usage_error("--references: give counts of 1 or more, e.g. 1,3,5")
+    return counts
 
 
 @app.command("eval")
@@ -206,6 +241,9 @@ def eval_command(
     ] = ["offline"],  # noqa: B006
     runs: Annotated[int, typer.Option(min=1, help="Generations per strategy x provider.")] = 3,
     candidates: Annotated[int, typer.Option(min=1, max=4, help="Candidates per generation.")] = 1,
+    references: Annotated[
+        str | None, typer.Option(help="Reference photo counts to compare, e.g. 1,3,5 (default: all).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the results and the eval's storage.")] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -214,6 +252,7 @@ def eval_command(
     chosen_providers = split_choices(providers, PROVIDERS, "--providers")
     profile, identity_list = load_identities(identities)
     photo_files = find_photos(photos)
+    counts = parse_counts(references, len(photo_files))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = (out or Path(f"coach-image-eval-{stamp}")).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -224,13 +263,16 @@ def eval_command(
     started = time.monotonic()
     summaries, outcomes, setup_costs = run_tools(
         settings,
-        lambda session: run_eval(session, photo_files, profile, identity_list, cells, runs, candidates),
+        lambda session: run_eval(
+            session, photo_files, profile, identity_list, cells, runs, candidates, counts
+        ),
     )
     meta = {
         "started_at": stamp,
         "total_s": round(time.monotonic() - started, 2),
         "runs_per_cell": runs,
         "candidates": candidates,
+        "reference_counts": counts,
         "likeness_threshold": settings.likeness_threshold,
         "photos": [p.name for p in photo_files],
         "identities": [i["name"] for i in identity_list],
@@ -244,7 +286,8 @@ def eval_command(
         )
     else:
         print_table(
-            f"Eval: {runs} run(s) per strategy x provider, likeness threshold {settings.likeness_threshold} "
+            f"Eval: {runs} run(s) per strategy x provider x reference count, likeness threshold "
+            f"{settings.likeness_threshold} "
             f"({meta['total_s']:.0f} s)",
             SUMMARY_COLUMNS,
             summary_rows(summaries),

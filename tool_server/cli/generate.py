@@ -1,4 +1,4 @@
-"""`coach-image-tools generate` and `accept`: identity images from the command line."""
+"""`coach-image-tools generate`, `refine`, `generate-all` and `accept`: identity images from the CLI."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tool_server.cli.output import (
     print_table,
 )
 from tool_server.cli.tools_client import PENDING_POLL_S, ToolSession, run_image_tool, run_tools
+from tool_server.cli.wording import for_person
 from tool_server.settings import ProviderChoice
 
 
@@ -36,7 +37,7 @@ def print_generation(result: dict[str, Any]) -> None:
         ("image_id", "strategy", "likeness", "chosen"),
         rows,
     )
-    typer.echo(result["message"])
+    typer.echo(for_person(result["message"]))
     if result.get("image_url"):
         typer.echo(f"Image: {result['image_url']}")
 
@@ -84,6 +85,75 @@ def generate(
 
 
 @app.command()
+def refine(
+    image_id: Annotated[str, typer.Argument(help="The identity image to change.")],
+    instruction: Annotated[str, typer.Argument(help="What to change, e.g. 'a blue jacket instead'.")],
+    candidates: Annotated[int | None, typer.Option(min=1, max=4, help="Images made in parallel.")] = None,
+    provider: Annotated[
+        ProviderChoice | None, typer.Option(help="Default: the image's own provider.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Image model override.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Change an identity image by an instruction, keeping the face (refine_identity_image)."""
+    arguments = {
+        "image_id": image_id,
+        "instruction": instruction,
+        "candidates": candidates,
+        "provider": provider,
+        "model": model,
+    }
+    run_image_tool(
+        load_cli_settings(),
+        "refine_identity_image",
+        arguments,
+        bar="refining",
+        working="refining",
+        done="refined",
+        json_out=json_out,
+        show=print_generation,
+    )
+
+
+def print_batch(result: dict[str, Any]) -> None:
+    rows = [
+        (i["identity_id"], i["name"], i["status"], i.get("image_id"), i.get("likeness") or i.get("error"))
+        for i in result["identities"]
+    ]
+    title = (
+        f"Batch {result['run_id']}: estimated {cost_text(result.get('estimated_cost_usd'))}, "
+        f"spent {cost_text(result.get('cost_usd'))}"
+    )
+    print_table(title, ("identity_id", "name", "status", "image_id", "likeness / error"), rows)
+    typer.echo(result["message"])
+
+
+@app.command("generate-all")
+def generate_all(
+    strategy: Annotated[
+        Literal["auto", "direct", "avatar", "generic_swap"], typer.Option(help="How the face is kept.")
+    ] = "auto",
+    candidates: Annotated[int | None, typer.Option(min=1, max=4, help="Images per identity.")] = None,
+    include_accepted: Annotated[
+        bool, typer.Option("--include-accepted", help="Also identities with an accepted image.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """An image for every identity without an accepted one (generate_all_identity_images)."""
+    arguments = {"strategy": strategy, "candidates": candidates, "include_accepted": include_accepted}
+    run_image_tool(
+        load_cli_settings(),
+        "generate_all_identity_images",
+        arguments,
+        bar="generating for all identities",
+        working="generating",
+        done="generated",
+        json_out=json_out,
+        show=print_batch,
+    )
+
+
+@app.command()
 def accept(
     identity_id: Annotated[str, typer.Argument(help="The identity the image belongs to.")],
     image_id: Annotated[
@@ -97,5 +167,5 @@ def accept(
     if json_out:
         print_json(result)
     else:
-        typer.echo(result["message"])
+        typer.echo(for_person(result["message"]))
         typer.echo(f"Image: {result['image_url']}")

@@ -9,6 +9,7 @@ import typer
 from tool_server.cli import app, load_cli_settings
 from tool_server.cli.output import JsonOption, print_json, print_table
 from tool_server.cli.tools_client import run_tools
+from tool_server.cli.wording import for_person
 
 identities = typer.Typer(help="Save and list the user's identities.", no_args_is_help=True)
 app.add_typer(identities, name="identities")
@@ -37,7 +38,7 @@ def save(
     if json_out:
         print_json(result)
     else:
-        typer.echo(result["message"])
+        typer.echo(for_person(result["message"]))
 
 
 @identities.command("list")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tool_server.faces.records import verdict_text
+
 if TYPE_CHECKING:
     from mcp.shared.dispatcher import ProgressFnT
     from rich.console import Console
@@ -60,13 +62,11 @@ def cell_text(value: Any) -> str:
 
 
 def likeness_text(likeness: dict[str, Any] | None) -> str:
-    """`0.82 pass` / `0.31 FAIL` / `no face`, from a tool's likeness dict."""
+    """`0.41, passes at 0.50` / `0.62, FAILS: passes at 0.50` / `no face found`: distance vs threshold."""
     if not likeness:
         return "—"
-    if not likeness.get("face_found", True):
-        return "no face"
-    verdict = "pass" if likeness.get("passed") else "FAIL"
-    return f"{likeness.get('score', 0.0):.2f} {verdict}"
+    text = verdict_text(likeness.get("distance"), likeness.get("threshold"), likeness.get("face_found", True))
+    return text.replace("fails:", "FAILS:")
 
 
 def cost_text(cost: float | None) -> str:

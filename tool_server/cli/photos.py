@@ -10,6 +10,7 @@ import typer
 from tool_server.cli import app, load_cli_settings
 from tool_server.cli.output import JsonOption, print_json, print_table, progress_bars
 from tool_server.cli.tools_client import ToolFailed, ToolSession, run_tools
+from tool_server.cli.wording import for_person
 
 photos = typer.Typer(help="Add, list and remove the user's reference photos.", no_args_is_help=True)
 app.add_typer(photos, name="photos")
@@ -50,7 +51,7 @@ def add(
                 r["path"],
                 r.get("photo_id"),
                 r.get("quality_verdict") or ("error" if "error" in r else None),
-                r.get("error") or "; ".join(r.get("quality_reasons", [])),
+                for_person(r.get("error") or "; ".join(r.get("quality_reasons", []))),
             )
             for r in results
         ]
@@ -58,7 +59,7 @@ def add(
     if any("error" in r for r in results):
         for r in results:
             if "error" in r:
-                typer.echo(f"coach-image-tools: {r['path']}: {r['error']}", err=True)
+                typer.echo(f"coach-image-tools: {r['path']}: {for_person(r['error'])}", err=True)
         raise typer.Exit(1)
 
 

@@ -9,6 +9,7 @@ import typer
 from tool_server.cli import app, load_cli_settings
 from tool_server.cli.output import JsonOption, print_json, print_table
 from tool_server.cli.tools_client import run_tools
+from tool_server.cli.wording import for_person
 from tool_server.userdata.models import Build, Gender, Height, SkinTone
 
 profile = typer.Typer(help="Set or show the user's body profile.", no_args_is_help=True)
@@ -21,7 +22,7 @@ def print_profile(view: dict[str, Any]) -> None:
     rows = [(name, view.get(name)) for name in FIELDS]
     print_table("Body profile", ("field", "value"), rows)
     typer.echo(
-        view.get("message")
+        for_person(view.get("message") or "")
         or ("complete" if view.get("complete") else "missing: " + ", ".join(view["missing"]))
     )
 

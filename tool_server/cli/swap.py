@@ -16,6 +16,7 @@ from tool_server.cli.output import (
     print_table,
 )
 from tool_server.cli.tools_client import run_image_tool
+from tool_server.cli.wording import for_person
 from tool_server.settings import ProviderChoice
 
 
@@ -32,7 +33,7 @@ def print_swap(result: dict[str, Any]) -> None:
     print_table(
         f"Face swap {result.get('run_id')}", ("image_id", "likeness", "provider", "model", "cost"), rows
     )
-    typer.echo(result.get("message", ""))
+    typer.echo(for_person(result.get("message", "")))
     if result.get("image_url"):
         typer.echo(f"Image: {result['image_url']}")
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from tool_server.cli.wording import for_person
+
 if TYPE_CHECKING:
     from mcp import Client
     from mcp.shared.dispatcher import ProgressFnT
@@ -140,7 +142,7 @@ def run_tools(settings: Settings, work: Callable[[ToolSession], Awaitable[T]]) -
     except BaseException as exc:  # task groups may wrap the error; find ours inside
         failure = _find(exc, ToolFailed)
         if failure is not None:
-            typer.echo(f"coach-image-tools: {failure}", err=True)
+            typer.echo(f"coach-image-tools: {for_person(str(failure))}", err=True)
             raise typer.Exit(1) from None
         exit_request = _find(exc, typer.Exit)
         if exit_request is not None and exit_request is not exc:

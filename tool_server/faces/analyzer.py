@@ -179,6 +179,25 @@ class FaceAnalyzer:
             embedding, vectors, self.backend.distance, self.threshold, faces[0].box(width, height), len(faces)
         )
 
+    def distance_to(self, embedding: Sequence[float], references: Sequence[Sequence[float]]) -> float:
+        """How far one face is from a set of reference faces, aggregated as `likeness` does."""
+        import numpy as np
+
+        from tool_server.faces import likeness as likeness_
+
+        vector = np.asarray(embedding, dtype=np.float64)
+        vectors = likeness_.reference_vectors(references)
+        return likeness_.aggregate_distance([self.backend.distance(vector, ref) for ref in vectors])
+
+    def odd_references(self, embeddings: Sequence[Sequence[float]]) -> list[int]:
+        """Indices of reference faces that look like another person than the rest (see `likeness.py`)."""
+        from tool_server.faces import likeness as likeness_
+
+        if len(embeddings) < 2:
+            return []
+        vectors = likeness_.reference_vectors(embeddings)
+        return likeness_.odd_ones_out(vectors, self.backend.distance, self.threshold)
+
     def swap(self, source: Image.Image, target: Image.Image) -> Image.Image:
         """The target image with its main face replaced by the source's (offline fallback; see `swap.py`).
 

@@ -90,3 +90,17 @@ def measure(
         face_box=face_box,
         faces_in_image=faces_in_image,
     )
+
+
+def odd_ones_out(
+    vectors: Sequence[Vector], distance: Callable[[Vector, Vector], float], threshold: float
+) -> list[int]:
+    """Indices of references that look like someone else: farther than `threshold` from more than
+    half of the others. Two photos of two people are both odd (nobody can tell which is the user);
+    in three photos of one person and one of another, only the fourth is."""
+    odd = []
+    for i, vector in enumerate(vectors):
+        others = [distance(vector, other) for j, other in enumerate(vectors) if j != i]
+        if others and sum(d > threshold for d in others) * 2 > len(others):
+            odd.append(i)
+    return odd

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 Verdict = Literal["ok", "warn", "reject"]
 
@@ -48,6 +48,29 @@ class QualityReport(BaseModel):
     clipped_share: float | None = Field(None, description="Share of face pixels clipped to black or white.")
 
 
+def verdict_text(distance: float | None, threshold: float | None, face_found: bool = True) -> str:
+    """The likeness in words a coach can repeat: `0.41, passes at 0.50` / `0.62, fails: passes at 0.50`."""
+    if not face_found or distance is None:
+        return "no face found"
+    if threshold is None:
+        return f"{distance:.2f}"
+    if distance <= threshold:
+        return f"{distance:.2f}, passes at {threshold:.2f}"
+    return f"{distance:.2f}, fails: passes at {threshold:.2f}"
+
+
+def verdict_of(likeness: dict[str, Any]) -> str:
+    """`verdict_text` of a likeness dict."""
+    return verdict_text(likeness.get("distance"), likeness.get("threshold"), likeness.get("face_found", True))
+
+
+def with_verdict(likeness: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored likeness dict with its `verdict` (records written before it existed lack one)."""
+    if not likeness:
+        return likeness
+    return {**likeness, "verdict": verdict_of(likeness)}
+
+
 class Likeness(BaseModel):
     """How close the main face of an image is to the user's reference faces."""
 
@@ -58,6 +81,12 @@ class Likeness(BaseModel):
     passed: bool
     face_box: FaceBox | None = None
     faces_in_image: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> str:
+        """The distance against the threshold in words, e.g. `0.41, passes at 0.50`."""
+        return verdict_text(self.distance, self.threshold, self.face_found)
 
 
 class CropBox(BaseModel):

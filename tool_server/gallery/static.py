@@ -2,7 +2,7 @@
 
 Layout under the gallery directory (relative links only, so the folder can be moved or zipped):
 
-    {user}/index.html                   the user page (`coach-image-tools gallery me`)
+    {user}/index.html                   the user page (`coach-image-tools gallery me`: every run linked)
     {user}/runs/{run_id}/index.html     a run page (`coach-image-tools runs open RUN_ID`)
     {user}/files/...                    full-size copies, mirroring the store below users/{user}/
     {user}/thumbs/....webp              thumbnails the pages show (longest side THUMB_SIDE)
@@ -79,16 +79,26 @@ def _write_copy_and_thumb(data: bytes, full: Path, thumb: Path) -> None:
 async def write_run_gallery(app: AppContext, user: str, run_id: str, directory: Path) -> Path:
     """Write the page of one run (NotFound if the user has no such run); returns its index.html."""
     root = directory / user
+    back = "../../index.html" if (root / "index.html").exists() else None
+    return await _write_run_page(app, user, run_id, root, back)
+
+
+async def _write_run_page(app: AppContext, user: str, run_id: str, root: Path, back: str | None) -> Path:
     page_dir = root / "runs" / run_id
     view = await run_view(app, user, run_id, StaticLinker(app, user, root, page_dir))
     page_dir.mkdir(parents=True, exist_ok=True)
-    back = "../../index.html" if (root / "index.html").exists() else None
     return _write_page(page_dir / "index.html", render_run(view, back_href=back))
 
 
 async def write_user_gallery(app: AppContext, user: str, directory: Path) -> Path:
-    """Write the user's page; it links the run pages already written. Returns its index.html."""
+    """Write the user's page and every run's page, each run linked from it. Returns its index.html.
+
+    Every run gets its page (not only those written before), so no row of the page is a dead end;
+    images already copied into the folder are not copied again.
+    """
     root = directory / user
+    for run_id in await app.runs.list(user):
+        await _write_run_page(app, user, run_id, root, back="../../index.html")
 
     def run_link(run_id: str) -> str | None:
         page = root / "runs" / run_id / "index.html"

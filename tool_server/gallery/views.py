@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 
 from tool_server.app import AppContext
+from tool_server.faces.records import verdict_text
 from tool_server.runs import RunRecord, RunStep
 from tool_server.userdata import keys
 from tool_server.userdata.models import AvatarIndex, Identity, ImageRecord
@@ -53,6 +54,11 @@ class Likeness:
             passed=raw.get("passed"),
             face_found=bool(raw.get("face_found", raw.get("score") is not None)),
         )
+
+    @property
+    def verdict(self) -> str:
+        """`0.41, passes at 0.50`: the distance against the threshold, shown on every card."""
+        return verdict_text(self.distance, self.threshold, self.face_found)
 
 
 @dataclass(frozen=True)
@@ -140,10 +146,22 @@ class AvatarView:
 
 
 @dataclass(frozen=True)
+class RefineStep:
+    """One refine: parent -> refined image, with the instruction and the refined image's likeness."""
+
+    parent_image_id: str
+    image_id: str
+    instruction: str | None
+    likeness: Likeness | None
+
+
+@dataclass(frozen=True)
 class IdentityView:
     identity: Identity
     current: ImageView | None
     accepted: ImageView | None
+    images: list[ImageView] = field(default_factory=list)  # every image made, oldest first
+    lineage: list[RefineStep] = field(default_factory=list)
 
 
 @dataclass
@@ -298,6 +316,8 @@ async def user_view(
             identity=identity,
             current=await _image_view(app, user, identity.current_image_id, link, identity.name),
             accepted=await _image_view(app, user, identity.accepted_image_id, link, identity.name),
+            images=await _image_views(app, user, identity.image_ids, link, identity.name),
+            lineage=await _lineage(app, user, identity),
         )
         for identity in await app.identities.list(user)
     ]
@@ -305,6 +325,26 @@ async def user_view(
     shown = run_ids[runs_from : None if runs_limit is None else runs_from + runs_limit]
     runs = await run_summaries(app, user, run_link, run_ids=shown)
     return UserView(user, photos, avatars, identities, runs, runs_total=len(run_ids))
+
+
+async def _image_views(
+    app: AppContext, user: str, image_ids: list[str], link: Linker, alt: str
+) -> list[ImageView]:
+    """The images that still exist, in the order they were made."""
+    views = [await _image_view(app, user, i, link, f"{alt} {n}") for n, i in enumerate(image_ids, 1)]
+    return [view for view in views if view is not None]
+
+
+async def _lineage(app: AppContext, user: str, identity: Identity) -> list[RefineStep]:
+    """The identity's refined images in the order they were made, each with its parent."""
+    steps = []
+    for image_id in identity.image_ids:
+        record = await app.docs.read(keys.image_record(user, image_id), ImageRecord)
+        if record is not None and record.parent_image_id:
+            steps.append(
+                RefineStep(record.parent_image_id, image_id, record.instruction, Likeness.of(record.likeness))
+            )
+    return steps
 
 
 async def _image_view(

@@ -38,6 +38,9 @@ class AvatarOptions:
     image_size: ImageSize = "1K"
     provider: str | None = None
     model: str | None = None
+    # The user's own headshot, already checked (see `headshot.py`): only the full body is made.
+    headshot: bytes | None = None
+    headshot_likeness: Likeness | None = None
 
 
 @dataclass
@@ -132,13 +135,23 @@ async def _round(
             )
 
         try:
-            headshot_result, headshot = await generate(
-                render("avatar_headshot"), refs.for_edit(), headshot_size, "headshot"
-            )
-            await progress(f"scoring headshot {index} of {options.candidates}")
-            likeness = await score_likeness(app.faces, headshot, refs.embeddings, app.settings.face_processes)
-            await _annotate(recorder, "headshot", attempt, index, likeness)
-            candidate = _candidate(attempt, index, headshot, likeness, [headshot_result])
+            if options.headshot is not None and options.headshot_likeness is not None:
+                headshot, likeness = options.headshot, options.headshot_likeness
+                await recorder.save_step(
+                    f"headshot_{label}", headshot, "image/png", "headshot", attempt=attempt, candidate=index
+                )
+                await _annotate(recorder, "headshot", attempt, index, likeness)
+                candidate = AvatarCandidate(attempt, index, headshot, likeness, "", "", 0.0)
+            else:
+                headshot_result, headshot = await generate(
+                    render("avatar_headshot"), refs.for_edit(), headshot_size, "headshot"
+                )
+                await progress(f"scoring headshot {index} of {options.candidates}")
+                likeness = await score_likeness(
+                    app.faces, headshot, refs.embeddings, app.settings.face_processes
+                )
+                await _annotate(recorder, "headshot", attempt, index, likeness)
+                candidate = _candidate(attempt, index, headshot, likeness, [headshot_result])
             if likeness.passed:
                 await progress(f"full body {index} of {options.candidates}")
                 reference = ReferenceImage(headshot, sniff_mime(headshot) or "image/png", "headshot.png")
@@ -151,6 +164,8 @@ async def _round(
                 )
                 await _annotate(recorder, "fullbody", attempt, index, candidate.fullbody_likeness)
                 candidate.cost_usd = round(candidate.cost_usd + fullbody_result.cost_usd, 6)
+                candidate.provider = candidate.provider or fullbody_result.provider
+                candidate.model = candidate.model or fullbody_result.model
         except (ToolServerError, StorageError) as error:
             errors.append(error)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 
 from storage import StorageError
@@ -46,9 +47,14 @@ async def call_provider(
             candidate=candidate,
         )
     image = result.images[0]
-    await recorder.save_step(
+    step = await recorder.save_step(
         f"{step_name}_{label}", image.data, image.mime_type, kind, attempt=attempt, candidate=candidate
     )
+    if result.turns:
+        # What a later refine sends back (Gemini): kept beside the image, readable from any process.
+        key = step.key.rsplit(".", 1)[0] + ".turns.json"
+        await recorder.blobs.put(key, json.dumps(result.turns[0]).encode(), content_type="application/json")
+        await recorder.annotate(step, conversation_key=key)
     return result, image.data
 
 

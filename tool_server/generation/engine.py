@@ -23,7 +23,7 @@ from tool_server.generation.calls import CandidateError, Progress, end_if_hopele
 from tool_server.generation.images import delete_images, save_image
 from tool_server.generation.references import UserReferences, load_references
 from tool_server.generation.scoring import score_likeness
-from tool_server.generation.strategies import STRATEGIES, Candidate, CandidateJob, Strategy
+from tool_server.generation.strategies import STRATEGIES, Candidate, CandidateJob, RunStrategy, Strategy
 from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.providers.base import Quality, ReferenceImage
 from tool_server.runs import RunRecorder
@@ -48,7 +48,7 @@ class Scored:
     likeness: Likeness
     attempt: int
     index: int
-    strategy: Strategy
+    strategy: RunStrategy
     step_index: int | None = None
     image_id: str | None = None
 
@@ -60,11 +60,15 @@ class Plan:
     identity: Identity
     scene: str
     refs: UserReferences
-    strategies: list[Strategy]
+    strategies: list[RunStrategy]
     profile: BodyProfile | None
     avatar: ReferenceImage | None
     options: GenerateOptions
     inputs: dict[str, Any] = field(default_factory=dict)
+    # A refine: the image to change, the Gemini turns that made it, and its id and instruction.
+    parent: ReferenceImage | None = None
+    history: tuple[dict[str, Any], ...] = ()
+    lineage: dict[str, str] = field(default_factory=dict)
 
 
 async def plan_generation(app: AppContext, user: str, identity_id: str, options: GenerateOptions) -> Plan:
@@ -109,7 +113,7 @@ async def plan_generation(app: AppContext, user: str, identity_id: str, options:
             raise PreconditionMissing(
                 f"Strategy {options.strategy} cannot run yet: {problem}. Nothing was generated."
             )
-        strategies = [options.strategy]
+        strategies: list[RunStrategy] = [options.strategy]
     else:
         strategies = [s for s in app.settings.strategy_order if allowed[s] is None] or ["direct"]
     inputs = {
@@ -167,6 +171,7 @@ async def run_generation(
         ],
         "duration_s": round(time.monotonic() - started, 3),
         "errors": [str(e) for e in errors],
+        **plan.lineage,
     }
 
 
@@ -191,6 +196,7 @@ async def _store_candidates(
                 provider=item.candidate.provider,
                 model=item.candidate.model,
                 likeness=item.likeness.model_dump(mode="json"),
+                **plan.lineage,
             )
             saved.append(record)
             item.image_id = record.image_id
@@ -224,7 +230,7 @@ async def _attempt(
     plan: Plan,
     recorder: RunRecorder,
     attempt: int,
-    strategy: Strategy,
+    strategy: RunStrategy,
     progress: Progress,
 ) -> tuple[list[Scored], list[CandidateError]]:
     scored: list[Scored] = []
@@ -247,6 +253,8 @@ async def _attempt(
             quality=plan.options.quality,
             profile=plan.profile,
             avatar=plan.avatar,
+            parent=plan.parent,
+            history=plan.history,
         )
         try:
             candidate = await STRATEGIES[strategy](job)

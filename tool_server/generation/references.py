@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tool_server.app import AppContext
 from tool_server.errors import PreconditionMissing
 from tool_server.providers.base import ReferenceImage
+from tool_server.userdata.models import PhotoIndex
 
 MAX_REFERENCE_IMAGES = 10
 
@@ -41,6 +42,13 @@ async def load_references(app: AppContext, user: str, photo_ids: list[str] | Non
     records = index.photos
     if photo_ids:
         records = [await app.photos.get(user, photo_id) for photo_id in photo_ids]
+    odd = await app.photos.mismatched(PhotoIndex(photos=records))
+    if odd:
+        raise PreconditionMissing(
+            f"The reference photos show different people ({', '.join(odd)} don't match the others), so "
+            "no image could be checked for likeness. Ask the user which photos are not them, remove "
+            "those with remove_reference_photo, then try again. Nothing was generated."
+        )
     if not records:
         raise PreconditionMissing(
             "No reference photo yet: guide the user to upload a clear photo of their face with "

@@ -3,13 +3,14 @@
 - direct: the reference photos (face crops first) plus the scene, one edit (seed attempt 1).
 - avatar: the approved avatar headshot is the single reference (seed attempt 2, two-stage).
 - generic_swap: a generic person from the body profile, then the user's face swapped in (attempt 3).
+- refine: an earlier image changed by an instruction (the seed's multi-turn editing), see `refine.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from tool_server.app import AppContext
 from tool_server.generation.calls import call_provider
@@ -21,6 +22,7 @@ from tool_server.runs import RunRecorder
 from tool_server.userdata.models import BodyProfile
 
 Strategy = Literal["direct", "avatar", "generic_swap"]
+RunStrategy = Strategy | Literal["refine"]
 
 # Words for the generic person prompt, from the body profile answers.
 _WORDS = {
@@ -78,6 +80,8 @@ class CandidateJob:
     quality: Quality
     profile: BodyProfile | None = None
     avatar: ReferenceImage | None = None
+    parent: ReferenceImage | None = None  # refine: the image to change
+    history: tuple[dict[str, Any], ...] = ()  # refine over Gemini: the turns that made the parent
 
 
 async def _call(
@@ -146,8 +150,19 @@ async def generic_swap(job: CandidateJob) -> Candidate:
     return _candidate([generic, swapped], data)
 
 
-STRATEGIES: dict[Strategy, Callable[[CandidateJob], Awaitable[Candidate]]] = {
+async def refine(job: CandidateJob) -> Candidate:
+    """The parent first, then the face crops; Gemini continues the parent's conversation instead."""
+    assert job.parent is not None
+    prompt = render("refine_turn" if job.history else "refine", instruction=job.scene)
+    references = (job.parent, *(job.refs.face_crops or job.refs.photos))
+    request = _request(job, prompt, references, history=job.history)
+    result, data = await _call(job, request, "refined", "candidate")
+    return _candidate([result], data)
+
+
+STRATEGIES: dict[RunStrategy, Callable[[CandidateJob], Awaitable[Candidate]]] = {
     "direct": direct,
     "avatar": avatar,
     "generic_swap": generic_swap,
+    "refine": refine,
 }

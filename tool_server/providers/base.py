@@ -47,6 +47,9 @@ class ImageRequest:
     n: int = 1
     model: str | None = None
     task: Task = "scene"
+    # An earlier conversation to continue (Gemini contents as JSON, from `ImageResult.turns`). Gemini
+    # sends it, then the prompt alone; other providers ignore it and edit `references[0]` instead.
+    history: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class ImageResult:
     latency_s: float = 0.0
     request_id: str | None = None
     calls: list[ProviderCall] = field(default_factory=list)
+    # Per image, the conversation that made it (history + user turn + model turn, Gemini JSON with
+    # thought signatures as received): what a later refine sends back. Empty for other providers.
+    turns: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
 class ImageProvider(Protocol):

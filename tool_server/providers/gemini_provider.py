@@ -71,12 +71,14 @@ class GeminiProvider(HostedProvider):
     async def generate(self, request: ImageRequest) -> ImageResult:
         """Make `request.n` images with `request.n` concurrent calls."""
         model, caps, api_key = self._preflight(request)
-        refs = prepare_references(request.references)
+        # Continuing a conversation: the earlier turns already hold the references and the image.
+        refs = () if request.history else prepare_references(request.references)
         image_config = image_config_for(caps, request.size)
         params: dict[str, Any] = {
             "model": model,
             "prompt": request.prompt,
             "parts": [*describe_images(refs), {"text_chars": len(request.prompt)}],
+            "history_turns": len(request.history),
             "response_modalities": ["TEXT", "IMAGE"],
             "image_config": image_config,
             "include_thoughts": caps.thinking,
@@ -86,13 +88,14 @@ class GeminiProvider(HostedProvider):
         from google.genai import types
 
         contents = [
+            *(types.Content.model_validate(turn) for turn in request.history),
             types.Content(
                 role="user",
                 parts=[
                     *(types.Part.from_bytes(data=r.data, mime_type=r.mime_type) for r in refs),
                     types.Part.from_text(text=request.prompt),
                 ],
-            )
+            ),
         ]
         config = _config(types, caps, image_config)
         limiter = self._limiter or anyio.CapacityLimiter(self._settings.provider_max_concurrency)
@@ -104,7 +107,8 @@ class GeminiProvider(HostedProvider):
         finally:
             client.close()
             await client.aio.aclose()
-        return self._result(job, request.n)
+        user_turn = contents[-1].model_dump(mode="json", exclude_none=True)
+        return self._result(job, request.n, [*request.history, user_turn])
 
     def _client(self, api_key: str) -> Any:
         from google import genai
@@ -163,7 +167,7 @@ class GeminiProvider(HostedProvider):
         )
         job.outcomes.append(answer)
 
-    def _result(self, job: _Job, n: int) -> ImageResult:
+    def _result(self, job: _Job, n: int, sent: list[dict[str, Any]]) -> ImageResult:
         model, calls = job.model, job.calls
         answers = [o for o in job.outcomes if isinstance(o, GeminiAnswer)]
         failures = [o for o in job.outcomes if isinstance(o, ProviderError)]
@@ -192,6 +196,7 @@ class GeminiProvider(HostedProvider):
             latency_s=latency,
             request_id=answers[0].request_id,
             calls=calls,
+            turns=[[*sent, a.model_turn] for a in answers if a.model_turn is not None],
         )
 
 

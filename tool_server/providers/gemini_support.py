@@ -49,6 +49,7 @@ class GeminiAnswer:
     interim: list[GeneratedImage] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = None
+    model_turn: dict[str, Any] | None = None
 
 
 def _name(value: Any) -> str:
@@ -107,7 +108,22 @@ def read_response(response: Any) -> GeminiAnswer:
     usage = (
         response.usage_metadata.model_dump(mode="json", exclude_none=True) if response.usage_metadata else {}
     )
-    return GeminiAnswer(final=finals[-1], interim=interim, usage=usage, request_id=response.response_id)
+    return GeminiAnswer(
+        final=finals[-1],
+        interim=interim,
+        usage=usage,
+        request_id=response.response_id,
+        model_turn=_model_turn(candidate.content),
+    )
+
+
+def _model_turn(content: Any) -> dict[str, Any] | None:
+    """The model turn to send back in a later request: its non-thought parts (the final image, any
+    text) with their thought signatures exactly as received; thought parts are left out."""
+    parts = [p for p in content.parts or [] if not p.thought]
+    turn = content.model_copy(update={"role": "model", "parts": parts})
+    dumped: dict[str, Any] = turn.model_dump(mode="json", exclude_none=True)
+    return dumped
 
 
 def retry_delay(details: Any) -> float | None:

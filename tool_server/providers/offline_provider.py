@@ -132,13 +132,20 @@ class OfflineProvider:
             )
             data = encode(dog, request.output_format)
             return [GeneratedImage(data, _MIME[request.output_format]) for _ in range(request.n)]
-        person = open_image(request.references[0].data if request.references else generic_person())
+        generic = not request.references
+        person = open_image(generic_person() if generic else request.references[0].data)
         face = self._locate(person)
         images = []
         for variant in range(request.n):
             transparent = request.background == "transparent"
             picture = render_scene(
-                request.prompt, (width, height), person, face, variant=variant, transparent=transparent
+                request.prompt,
+                (width, height),
+                person,
+                face,
+                variant=variant,
+                transparent=transparent,
+                generic=generic,
             )
             images.append(
                 GeneratedImage(encode(picture, request.output_format), _MIME[request.output_format])

@@ -1,4 +1,4 @@
-"""Pixels of the offline provider: a scene drawn from the prompt's hash with a person pasted in.
+"""Pixels of the offline provider: a placeholder of the scene the prompt asks for, with a person in it.
 
 Everything is deterministic (no randomness beyond sha256 of the inputs) and CPU only. The person is
 scaled uniformly, never filtered, so that a face detector and recognizer find the same face in the
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import threading
 from collections.abc import Callable
 from functools import lru_cache
@@ -120,23 +121,72 @@ def _person_crop(person: Image.Image, face: FaceBox | None, room: tuple[int, int
     )
 
 
-def _caption(canvas: Image.Image, prompt: str) -> int:
-    """A small caption strip on top; returns its height."""
+_SCENE_AFTER = re.compile(r"(?:THIS EXACT PERSON:| person as) (.+?)(?:\n\n|$)", re.DOTALL)
+_CREATE = re.compile(r"[Cc]reate (an? [^.\n]+)")
+_STAND_IN_FOR = re.compile(r"photo of (an? .+? person) as ")
+
+
+def scene_text(prompt: str) -> str:
+    """The scene a prompt asks for, as a model would read it (the identity prompts' `$scene`)."""
+    found = _SCENE_AFTER.search(prompt) or _CREATE.search(prompt)
+    text = found.group(1) if found else prompt.split("\n\n", 1)[0]
+    return " ".join(text.replace(" of THIS EXACT PERSON", "").split())
+
+
+def _wrap(
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    width: float,
+    lines: int,
+) -> list[str]:
+    """Greedy word wrap to `width` pixels; the last kept line ends with an ellipsis when text is left."""
+    out: list[str] = []
+    for word in text.split():
+        if out and draw.textlength(f"{out[-1]} {word}", font=font) <= width:
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = out[:lines]
+        while len(out[-1]) > 1 and draw.textlength(out[-1] + " …", font=font) > width:
+            out[-1] = out[-1][:-1]
+        out[-1] += " …"
+    return out
+
+
+def _scene_card(canvas: Image.Image, prompt: str, generic: bool) -> int:
+    """The scene the prompt asks for, written large on top, so the picture reads as its placeholder.
+
+    A scene with the stand-in person also says whom a model would have drawn (the body profile's
+    words in the prompt): the offline provider has one stand-in only. Returns the card's height.
+    """
     width, height = canvas.size
-    strip = max(24, height // 28)
-    font = ImageFont.load_default(size=max(12, strip * 3 // 5))
+    unit = min(width, height)
+    small_size, large_size = max(11, unit // 48), max(14, unit // 24)
+    small = ImageFont.load_default(size=small_size)
+    large = ImageFont.load_default(size=large_size)
     draw = ImageDraw.Draw(canvas)
-    draw.rectangle((0, 0, width, strip), fill=(20, 20, 20, 190))
-    text = "offline preview: " + " ".join(prompt.split())
-    limit = width - 16
-    length = draw.textlength(text, font=font)
-    if length > limit:
-        text = text[: int(len(text) * limit / length)]  # estimate, then trim to fit with the ellipsis
-        while len(text) > 1 and draw.textlength(text + "…", font=font) > limit:
-            text = text[:-1]
-        text += "…"
-    draw.text((8, strip // 5), text, font=font, fill=(245, 245, 245, 255))
-    return strip
+    margin = max(8, unit // 40)
+    lines = _wrap(draw, scene_text(prompt), large, width - 2 * margin, 4 if height > width else 3)
+    notes = ["OFFLINE PLACEHOLDER · no AI image: the scene a model would draw"]
+    asked = _STAND_IN_FOR.search(prompt)
+    if generic and asked:
+        notes.append(f"Stand-in person (public domain) for {' '.join(asked.group(1).split())}")
+    small_h = round(small_size * 1.35)
+    large_h = round(large_size * 1.25)
+    card = margin + small_h + len(lines) * large_h + (len(notes) - 1) * small_h + margin
+    draw.rectangle((0, 0, width, card), fill=(15, 18, 28, 205))
+    y = margin
+    draw.text((margin, y), notes[0], font=small, fill=(255, 214, 102, 255))
+    y += small_h
+    for line in lines:
+        draw.text((margin, y), line, font=large, fill=(250, 250, 250, 255))
+        y += large_h
+    for note in notes[1:]:
+        draw.text((margin, y), note, font=small, fill=(200, 210, 225, 255))
+        y += small_h
+    return card
 
 
 def render_scene(
@@ -147,12 +197,15 @@ def render_scene(
     *,
     variant: int = 0,
     transparent: bool = False,
+    generic: bool = False,
 ) -> Image.Image:
-    """The scene: background, the person standing at the bottom centre, the caption on top."""
+    """The scene: background, the scene's text on a card on top, the person below it, bottom centre.
+
+    `generic` says the person is the bundled stand-in, which the card then names as such.
+    """
     canvas = background(prompt, size, variant, transparent)
-    strip = max(24, size[1] // 28)
-    room = (round(size[0] * 0.9), round((size[1] - strip) * 0.94))
+    card = _scene_card(canvas, prompt, generic)
+    room = (round(size[0] * 0.9), round((size[1] - card) * 0.97))
     crop = _person_crop(person, face, room)
     canvas.paste(crop.convert("RGBA"), ((size[0] - crop.width) // 2, size[1] - crop.height))
-    _caption(canvas, prompt)
     return canvas if transparent else canvas.convert("RGB")

@@ -61,3 +61,22 @@ def add_usage(total: dict[str, Any], usage: Mapping[str, Any]) -> None:
     for key, value in usage.items():
         if isinstance(value, int) and not isinstance(value, bool):
             total[key] = int(total.get(key, 0)) + value
+
+
+# Output image tokens of one 1024x1024 image by quality (OpenAI's table; Gemini bills 1120 up to 2K).
+_OPENAI_OUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "auto": 4160}
+_GEMINI_OUT_TOKENS = 1120
+_REFERENCE_IN_TOKENS = 3000  # a few reference images in, a generous allowance
+
+
+def estimate_image_cost(prices: Prices, provider: str, quality: str, size: str) -> float:
+    """A rough price of one image before it is made (for budget checks): output tokens by quality and
+    area, plus an allowance for the reference images sent in."""
+    if provider == "gemini":
+        out_tokens = float(_GEMINI_OUT_TOKENS)
+    else:
+        width, _, height = size.partition("x")
+        area = int(width) * int(height) / 1024**2 if width.isdigit() and height.isdigit() else 1.0
+        out_tokens = _OPENAI_OUT_TOKENS.get(quality, 4160) * max(area, 0.25)
+    total = out_tokens * prices.image_out + _REFERENCE_IN_TOKENS * prices.image_in
+    return round(total / _PER_TOKEN, 6)

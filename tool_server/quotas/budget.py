@@ -109,6 +109,12 @@ class DailyBudget:
             "offer the images they already have (list_identities) meanwhile. Nothing was charged."
         )
 
+    async def remaining(self, user: str) -> float | None:
+        """USD the user may still spend today; None when there is no limit."""
+        if self.limit_usd <= 0:
+            return None
+        return max(0.0, round(self.limit_usd - await self._spent(user), 6))
+
     def forget(self, user: str) -> None:
         self._finished = {k: v for k, v in self._finished.items() if k[0] != user}
         self._ledger.pop(user, None)

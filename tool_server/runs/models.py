@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from tool_server.userdata.models import now
 
 RunStatus = Literal["running", "done", "failed", "interrupted"]
-RunKind = Literal["identity_image", "avatar", "face_swap", "dog_avatar"]
+RunKind = Literal["identity_image", "avatar", "face_swap", "dog_avatar", "batch"]
 
 
 class RunStep(BaseModel):
@@ -26,6 +26,7 @@ class RunStep(BaseModel):
     likeness: dict[str, Any] | None = None
     image_id: str | None = None
     note: str | None = None
+    conversation_key: str | None = Field(None, description="Gemini turns that made it, for a refine.")
 
 
 class RunRecord(BaseModel):

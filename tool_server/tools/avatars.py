@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
-from tool_server.errors import NotFound, PreconditionMissing
+from tool_server.errors import InvalidInput, NotFound, PreconditionMissing
+from tool_server.faces.records import verdict_of, with_verdict
+from tool_server.generation.images import get_image
 from tool_server.generation.references import load_references
 from tool_server.generation.sizes import ImageSize
 from tool_server.ids import check_id
@@ -19,6 +21,7 @@ from tool_server.runs import RunRecord
 from tool_server.settings import ProviderChoice
 from tool_server.tools.boundary import MAKES_IMAGES, coach_errors
 from tool_server.tools.long_runs import progress_reporter, run_with_deadline
+from tool_server.tools.photos import read_image_source
 from tool_server.tools.results import image_blocks, tool_result
 from tool_server.tools.run_views import IntermediateView, ViewStatus, intermediates_of, unfinished
 from tool_server.userdata import keys
@@ -74,7 +77,7 @@ async def avatar_view(app: AppContext, user: str, entry: AvatarEntry, approved_i
         number=entry.number,
         passed=entry.passed,
         approved=entry.avatar_id == approved_id,
-        likeness=entry.likeness,
+        likeness=with_verdict(entry.likeness),
         headshot_image_id=entry.headshot_image_id,
         headshot_name=entry.headshot_name,
         headshot_url=await url(entry.headshot_image_id) or "",
@@ -116,10 +119,10 @@ def _summary(result: dict[str, Any], views: list[AvatarView]) -> str:
             "user's avatar. Generate again, or ask the user for clearer, well-lit reference photos."
         )
     best = next(v for v in views if v.avatar_id == result["best_avatar_id"])
-    score = (best.likeness or {}).get("score", 0.0)
+    verdict = verdict_of(best.likeness or {})
     return (
         f"Made {len(views)} avatar(s); {len(passed)} passed the likeness check. The best is "
-        f"{best.avatar_id} (headshot likeness {score:.2f}); its headshot preview is attached. Show the "
+        f"{best.avatar_id} (headshot face distance {verdict}); its headshot preview is attached. Show the "
         "user, and when they are happy call approve_avatar with the avatar_id they chose."
     )
 
@@ -136,28 +139,44 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         image_size: Annotated[ImageSize, Field(description="2K: slower, dearer.")] = "1K",
         provider: ProviderChoice | None = None,
         model: str | None = None,
+        headshot_image_base64: Annotated[
+            str | None, Field(description="The user's own headshot (then only the full body is made).")
+        ] = None,
+        headshot_image_id: Annotated[
+            str | None, Field(description="Or an image_id of theirs as headshot.")
+        ] = None,
     ) -> Annotated[CallToolResult, AvatarResult]:
         """Make the user's avatar: studio headshots scored for likeness, then full-body shots.
 
         Needs reference photos. Returns avatars (avatar_id, passed) and a preview; pending:
-        get_run later. Next: approve_avatar.
+        get_run. Next: approve_avatar.
         """
         from tool_server.generation.avatars import AvatarOptions, make_avatars  # loaded on first use
 
         user = acting_user(app)
         count = candidates or min(app.settings.default_candidates, 3)
+        refs = await load_references(app, user)
+        given = await _given_headshot(app, user, headshot_image_base64, headshot_image_id)
+        headshot, headshot_likeness = None, None
+        if given is not None:
+            from tool_server.generation.headshot import checked_headshot
+
+            headshot, headshot_likeness = await checked_headshot(app, given, refs)
+            count = 1
         options = AvatarOptions(
             candidates=count,
             image_size=image_size,
             provider=None if provider in (None, "auto") else provider,
             model=model,
+            headshot=headshot,
+            headshot_likeness=headshot_likeness,
         )
-        refs = await load_references(app, user)
         inputs = {
             "candidates": count,
             "image_size": image_size,
             "provider": options.provider,
             "model": model,
+            "headshot_given": headshot_image_id or ("base64" if headshot_image_base64 else None),
             **refs.run_inputs(app.settings.likeness_threshold),
         }
         recorder = await app.runs.start(user, "avatar", inputs, PROMPT_VERSION)
@@ -202,6 +221,20 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             fullbody_image_id=entry.fullbody_image_id,
             message=f"Approved avatar {avatar_id}. generate_identity_image can now use strategy avatar.",
         )
+
+
+async def _given_headshot(
+    app: AppContext, user: str, image_base64: str | None, image_id: str | None
+) -> bytes | None:
+    """The bytes of the headshot the coach gave, if any (checked in `headshot.py`)."""
+    if image_base64 is not None and image_id is not None:
+        raise InvalidInput("Give at most one of headshot_image_base64 and headshot_image_id.")
+    if image_id is not None:
+        return await app.blobs.get((await get_image(app, user, image_id)).key)
+    if image_base64 is not None:
+        data, _ = await read_image_source(app, image_base64, None)
+        return data
+    return None
 
 
 async def avatar_blocks(app: AppContext, user: str, view: AvatarResult) -> list[Any]:

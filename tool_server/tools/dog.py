@@ -85,8 +85,8 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     ) -> Annotated[CallToolResult, DogAvatarView]:
         """A coach agent's avatar (not the user): the canonical dog wearing its job's accessory.
 
-        Cached (instant, free) or made and checked (up to a minute). Returns image_url,
-        needs_review (true: a draft) and a preview.
+        Cached, or made and checked in up to a minute. Returns image_url, needs_review (true: a
+        draft) and a preview.
         """
         chosen, user = (None if provider == "auto" else provider), acting_user(app)
         result = await with_heartbeat(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.errors import InvalidInput
+from tool_server.faces.records import verdict_of, with_verdict
 from tool_server.generation.images import get_image
 from tool_server.generation.references import load_references
 from tool_server.imaging.decode import DecodeLimits, decode_untrusted, encode_jpeg
@@ -57,7 +58,7 @@ async def swap_run_view(app: AppContext, user: str, record: RunRecord) -> FaceSw
         run_id=record.run_id,
         image_id=result["image_id"],
         image_url=await app.url_for(image.key) if image else None,
-        likeness=result["likeness"],
+        likeness=with_verdict(result["likeness"]),
         needs_review=result["needs_review"],
         provider=result["provider"],
         model=result["model"],
@@ -75,13 +76,13 @@ def _summary(result: dict[str, Any]) -> str:
     if result["provider"] == "offline":
         note += " (offline classical swap: a local composite, not an AI image)"
     if result["needs_review"]:
-        found = "no face was found" if not likeness["face_found"] else f"likeness {likeness['score']:.2f}"
+        found = verdict_of(likeness)
         return (
             f"The swapped face did not pass the likeness check ({found}).{note} Do NOT present it as the "
             "user; try again, or another target image."
         )
     return (
-        f"Swapped the user's face in ({result['image_id']}, likeness {likeness['score']:.2f}).{note} A "
+        f"Swapped the user's face in ({result['image_id']}, likeness {verdict_of(likeness)}).{note} A "
         "preview is attached and the full image is linked."
     )
 
@@ -107,10 +108,9 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         provider: Annotated[ProviderChoice | None, Field(description="offline: the local swap.")] = None,
         model: str | None = None,
     ) -> Annotated[CallToolResult, FaceSwapResult]:
-        """Put the user's face into a target image (one person), keeping pose and light.
+        """Put the user's face into a target image of one person: a right scene, the wrong face.
 
-        For a right scene with the wrong face. Needs reference photos. Returns image_id,
-        likeness, needs_review and a preview; pending: get_run later.
+        Returns image_id, likeness, needs_review and a preview; pending: get_run.
         """
         from tool_server.generation.swap import SwapOptions, swap_face  # loaded on first use
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.errors import InvalidInput, NotFound, PreconditionMissing
+from tool_server.faces.records import verdict_of, with_verdict
 from tool_server.prompts.identity import PROMPT_VERSION
 from tool_server.runs import RunRecord
 from tool_server.settings import ProviderChoice
@@ -49,6 +50,7 @@ class IdentityImageResult(BaseModel):
     cost_usd: float | None = None
     intermediates: list[IntermediateView] = Field(default_factory=list)
     duration_s: float | None = None
+    parent_image_id: str | None = Field(None, description="refine_identity_image: the image it changed.")
     message: str
     error: str | None = None
 
@@ -74,7 +76,10 @@ async def run_view(app: AppContext, user: str, record: RunRecord) -> IdentityIma
         url = await app.url_for(image.key) if image else ""
         candidates.append(
             CandidateView(
-                image_id=item["image_id"], url=url, likeness=item["likeness"], strategy=item.get("strategy")
+                image_id=item["image_id"],
+                url=url,
+                likeness=with_verdict(item["likeness"]) or {},
+                strategy=item.get("strategy"),
             )
         )
     best = next((c for c in candidates if c.image_id == result["image_id"]), None)
@@ -84,7 +89,7 @@ async def run_view(app: AppContext, user: str, record: RunRecord) -> IdentityIma
         identity_id=result["identity_id"],
         image_id=result["image_id"],
         image_url=best.url if best else None,
-        likeness=result["likeness"],
+        likeness=with_verdict(result["likeness"]),
         needs_review=result["needs_review"],
         candidates=candidates,
         strategy=result["strategy"],
@@ -93,11 +98,18 @@ async def run_view(app: AppContext, user: str, record: RunRecord) -> IdentityIma
         cost_usd=result["cost_usd"],
         intermediates=intermediates,
         duration_s=result["duration_s"],
+        parent_image_id=result.get("parent_image_id"),
         message=_summary(result),
     )
 
 
 def _summary(result: dict[str, Any]) -> str:
+    if result.get("parent_image_id"):
+        return f"Refined {result['parent_image_id']} ({result.get('instruction')!r}). " + _outcome(result)
+    return _outcome(result)
+
+
+def _outcome(result: dict[str, Any]) -> str:
     likeness = result["likeness"]
     count = len(result["candidates"])
     offline = (
@@ -107,12 +119,11 @@ def _summary(result: dict[str, Any]) -> str:
     )
     if not result["needs_review"]:
         return (
-            f"Made {count} image(s){offline}; the best ({result['image_id']}) is the user's face with "
-            f"likeness {likeness['score']:.2f} (distance {likeness['distance']:.2f}, pass at <= "
-            f"{likeness['threshold']}). A preview is attached and the full image is linked. Describe the "
-            "scene to the user, and accept it with accept_identity_visualization if they like it."
+            f"Made {count} image(s){offline}; the best ({result['image_id']}) is the user's face: face "
+            f"distance {verdict_of(likeness)}. A preview is attached and the full image is linked. Describe "
+            "the scene to the user, and accept it with accept_identity_visualization if they like it."
         )
-    found = "no face was found" if not likeness["face_found"] else f"the best scored {likeness['score']:.2f}"
+    found = verdict_of(likeness) if likeness["face_found"] else "no face was found"
     return (
         f"None of the {count} image(s) passed the likeness check ({found}). Do NOT present it as the user. "
         "Offer to regenerate (perhaps another strategy), or ask for clearer reference photos."

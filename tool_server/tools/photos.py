@@ -56,6 +56,8 @@ class PhotoList(BaseModel):
     photos: list[PhotoInfo]
     photo_count: int
     max_photos: int
+    consistent: bool = Field(description="False: the photos show different people; images are refused.")
+    mismatched_photo_ids: list[str] = Field(default_factory=list)
     message: str
 
 
@@ -132,6 +134,14 @@ async def read_image_source(
         raise InvalidInput("image_base64 is not valid base64. Send the file's bytes base64-encoded.") from exc
 
 
+def mixed_people_message(odd: list[str]) -> str:
+    return (
+        f"The reference photos show different people ({', '.join(odd)} don't match the others), so "
+        "likeness cannot be judged. Ask the user which photos are not them and remove those with "
+        "remove_reference_photo."
+    )
+
+
 def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(
         title="Add a reference photo",
@@ -152,10 +162,10 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
             Field(description="A square face crop the user chose (px; default: automatic)."),
         ] = None,
     ) -> AddPhotoResult:
-        """Save a clear, recent photo of only the user as a likeness reference (up to 5; metadata removed).
+        """Save a clear, recent photo of only the user as a likeness reference (max 5).
 
         Returns photo_id and quality_verdict (warn: pass the reasons on); an unusable photo fails
-        saying what to ask the user for.
+        saying what to ask for.
         """
         user = acting_user(app)
         data, source_name = await read_image_source(app, image_base64, path)
@@ -182,12 +192,25 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(title="List reference photos", annotations=ToolAnnotations(read_only_hint=True))
     @coach_errors
     async def list_reference_photos() -> PhotoList:
-        """The user's reference photos: photo_id, primary, url, quality verdict."""
+        """The user's reference photos: photo_id, primary, url, quality verdict, consistent.
+
+        consistent false: the photos show different people; remove those that aren't the user.
+        """
         index = await app.photos.index(acting_user(app))
         photos = [await photo_info(app, p, primary=i == 0) for i, p in enumerate(index.photos)]
+        odd = await app.photos.mismatched(index)
         max_photos = app.photos.max_photos
         message = photo_list_message(photos, max_photos)
-        return PhotoList(photos=photos, photo_count=len(photos), max_photos=max_photos, message=message)
+        if odd:
+            message += " " + mixed_people_message(odd)
+        return PhotoList(
+            photos=photos,
+            photo_count=len(photos),
+            max_photos=max_photos,
+            consistent=not odd,
+            mismatched_photo_ids=odd,
+            message=message,
+        )
 
     @server.tool(
         title="Remove a reference photo",

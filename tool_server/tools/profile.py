@@ -91,10 +91,9 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         build: Build | None = None,
         skin_tone: SkinTone | None = None,
     ) -> BodyProfileView:
-        """Save the user's body profile (drawn in generic_swap images).
+        """Save the user's body profile (drawn in generic_swap images); fields left out are kept.
 
-        Fields left out keep their value; form-capable clients ask the user. Returns missing: ask
-        the user for those, respectfully, and call again.
+        Returns missing: ask the user for those, respectfully, and call again.
         """
         given: dict[str, Any] = {"gender": gender, "height": height, "build": build, "skin_tone": skin_tone}
         if isinstance(answers, AcceptedElicitation) and answers.data is not None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from tool_server.acting import acting_user
 from tool_server.app import AppContext
 from tool_server.tools.avatars import AvatarResult, avatar_blocks, avatar_run_view
+from tool_server.tools.batch import BatchResult, batch_view
 from tool_server.tools.boundary import coach_errors
 from tool_server.tools.face_swap import FaceSwapResult, swap_run_view
 from tool_server.tools.identity_images import IdentityImageResult, run_view
@@ -28,6 +29,7 @@ class RunResult(BaseModel):
     )
     avatar: AvatarResult | None = Field(None, description="generate_avatar's result (kind avatar).")
     face_swap: FaceSwapResult | None = Field(None, description="face_swap's result (kind face_swap).")
+    batch: BatchResult | None = Field(None, description="generate_all_identity_images' result.")
 
 
 def register(server: MCPServer[Any], app: AppContext) -> None:
@@ -38,8 +40,7 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     ) -> Annotated[CallToolResult, RunResult]:
         """Check on a run that answered status pending.
 
-        Done: the tool's result under identity_image, avatar or face_swap. Pending: call again in
-        about 20 s. Failed: the message says why.
+        Done: the tool's result under its kind. Pending: call again in about 20 s.
         """
         user = acting_user(app)
         record = await app.runs.get(user, run_id)
@@ -56,6 +57,9 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
                 if record.status == "done"
                 else unfinished_message(record)
             )
+        elif record.kind == "batch":
+            result.batch = batch_view(record)
+            result.status, result.message = result.batch.status, result.batch.message
         elif record.kind == "face_swap":
             swap = await swap_run_view(app, user, record)
             result.face_swap, result.status, result.message = swap, swap.status, swap.message

@@ -93,6 +93,8 @@ class ImageRecord(BaseModel):
     provider: str | None = None
     model: str | None = None
     likeness: dict[str, Any] | None = None
+    parent_image_id: str | None = Field(None, description="The image this one refines.")
+    instruction: str | None = Field(None, description="The refine instruction that made it from its parent.")
 
 
 class AvatarEntry(BaseModel):

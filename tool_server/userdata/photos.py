@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 from PIL import Image
@@ -33,6 +33,24 @@ class FaceFindings:
 FaceInspector = Callable[[Image.Image, dict[str, int] | None], FaceFindings]
 
 
+class FaceMatcher(Protocol):
+    """Compares face embeddings (the face analyzer is one); keeps a user's references one person."""
+
+    threshold: float
+
+    def distance_to(self, embedding: Sequence[float], references: Sequence[Sequence[float]]) -> float: ...
+
+    def odd_references(self, embeddings: Sequence[Sequence[float]]) -> list[int]: ...
+
+
+def _not_the_same_person(distance: float, threshold: float) -> InvalidInput:
+    return InvalidInput(
+        f"This doesn't look like the same person as the user's other photos (face distance {distance:.2f}; "
+        f"the same person is within {threshold:.2f}). Nothing was saved. If those earlier photos aren't "
+        "the user, remove them with remove_reference_photo, then add this one again."
+    )
+
+
 class PhotoLibrary:
     def __init__(
         self,
@@ -41,12 +59,34 @@ class PhotoLibrary:
         limits: DecodeLimits,
         max_photos: int,
         inspect_faces: FaceInspector | None = None,
+        match_faces: FaceMatcher | None = None,
     ) -> None:
         self.blobs = blobs
         self.docs = docs
         self.limits = limits
         self.max_photos = max_photos
         self.inspect_faces = inspect_faces
+        self.match_faces = match_faces
+
+    async def mismatched(self, index: PhotoIndex) -> list[str]:
+        """Ids of the photos that show somebody else than the rest (empty: the set is one person)."""
+        matcher = self.match_faces
+        with_faces = [p for p in index.photos if p.embedding]
+        if matcher is None or len(with_faces) < 2:
+            return []
+        odd = await anyio.to_thread.run_sync(
+            lambda: matcher.odd_references([p.embedding or [] for p in with_faces])
+        )
+        return [with_faces[i].photo_id for i in odd]
+
+    async def _check_same_person(self, embedding: list[float] | None, index: PhotoIndex) -> None:
+        matcher = self.match_faces
+        known = [p.embedding for p in index.photos if p.embedding]
+        if matcher is None or embedding is None or not known:
+            return
+        distance = await anyio.to_thread.run_sync(lambda: matcher.distance_to(embedding, known))
+        if distance > matcher.threshold:
+            raise _not_the_same_person(distance, matcher.threshold)
 
     async def index(self, user: str) -> PhotoIndex:
         return await self.docs.read(keys.photo_index(user), PhotoIndex) or PhotoIndex()
@@ -78,6 +118,7 @@ class PhotoLibrary:
             if findings.verdict == "reject":
                 reasons = "; ".join(findings.quality.get("reasons", [])) or "no usable face"
                 raise InvalidInput(f"This photo cannot be used as a reference: {reasons}. Nothing was saved.")
+            await self._check_same_person(findings.embedding, current)
         elif crop is not None:
             raise InvalidInput("crop needs face analysis, which is not available on this server.")
 
@@ -106,9 +147,12 @@ class PhotoLibrary:
                         record.face_crop_key, findings.face_crop_jpeg, content_type="image/jpeg"
                     )
 
+            checked = {p.photo_id for p in current.photos}
+
             def append(index: PhotoIndex | None) -> PhotoIndex:
                 index = index or PhotoIndex()
                 self._check_room(index)
+                self._recheck(record, index, checked)
                 return PhotoIndex(photos=[*index.photos, record])
 
             updated = await self.docs.update(keys.photo_index(user), PhotoIndex, append)
@@ -118,6 +162,16 @@ class PhotoLibrary:
                     await self.blobs.delete(key)
             raise
         return record, findings, len(updated.photos)
+
+    def _recheck(self, record: PhotoRecord, index: PhotoIndex, checked: set[str]) -> None:
+        """A photo added meanwhile by a concurrent call must be the same person too (cheap, no I/O)."""
+        matcher = self.match_faces
+        added = [p.embedding for p in index.photos if p.photo_id not in checked and p.embedding]
+        if matcher is None or record.embedding is None or not added:
+            return
+        distance = matcher.distance_to(record.embedding, [p.embedding for p in index.photos if p.embedding])
+        if distance > matcher.threshold:
+            raise _not_the_same_person(distance, matcher.threshold)
 
     def _check_room(self, index: PhotoIndex) -> None:
         if len(index.photos) >= self.max_photos:
