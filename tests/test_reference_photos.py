@@ -241,11 +241,16 @@ async def test_no_comment_exif_gps_xmp_iptc_icc_or_maker_note_survives_ingest(
     assert isinstance(marker, tuple) and marker[1] > 200 and marker[0] < 90, marker
 
 
+def someone_else() -> Image.Image:
+    """Eileen Collins (the tests' user is Grace Hopper), large enough for the quality gate."""
+    from tests.photos import astronaut
+
+    return astronaut().resize((1024, 1024), Image.Resampling.LANCZOS)
+
+
 async def test_a_second_persons_photo_is_refused_and_nothing_is_stored(
     connect: Connect, app: AppContext
 ) -> None:
-    from tests.photos import grace_hopper
-
     async with connect() as client:
         first = await client.call_tool("add_reference_photo", {"image_base64": b64(encode(portrait()))})
         assert not first.is_error, first.content
@@ -254,8 +259,8 @@ async def test_a_second_persons_photo_is_refused_and_nothing_is_stored(
         )
         assert not same.is_error, same.content
         before = await stored_keys(app)
-        hopper = b64(encode(grace_hopper()))
-        stranger = await client.call_tool("add_reference_photo", {"image_base64": hopper})
+        collins = b64(encode(someone_else()))
+        stranger = await client.call_tool("add_reference_photo", {"image_base64": collins})
         listing = (await client.call_tool("list_reference_photos", {})).structured_content
     assert stranger.is_error
     text = stranger.content[0].text
@@ -269,21 +274,20 @@ async def test_a_second_persons_photo_is_refused_and_nothing_is_stored(
 async def test_stored_photos_of_two_people_are_reported_and_refuse_generation_until_fixed(
     connect: Connect, app: AppContext
 ) -> None:
-    from tests.photos import grace_hopper
     from tool_server.userdata.photos import PhotoLibrary
 
     # Data written before the one-person check existed: a second person slipped into the set.
     inspect = app.photos.inspect_faces
     unchecked = PhotoLibrary(app.blobs, app.docs, app.photos.limits, 5, inspect_faces=inspect)
     await unchecked.add("alice", encode(portrait()))
-    hopper, _, _ = await unchecked.add("alice", encode(grace_hopper()))
+    other, _, _ = await unchecked.add("alice", encode(someone_else()))
     async with connect() as client:
         listing = (await client.call_tool("list_reference_photos", {})).structured_content
         saved = await client.call_tool("save_identity", {"name": "X", "visualization": "On a stage"})
         identity_id = saved.structured_content["identity_id"]
         refused = await client.call_tool("generate_identity_image", {"identity_id": identity_id})
         runs_before_fix = await app.runs.list("alice")
-        await client.call_tool("remove_reference_photo", {"photo_id": hopper.photo_id})
+        await client.call_tool("remove_reference_photo", {"photo_id": other.photo_id})
         fixed = (await client.call_tool("list_reference_photos", {})).structured_content
         made = await client.call_tool(
             "generate_identity_image", {"identity_id": identity_id, "candidates": 1}

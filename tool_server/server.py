@@ -11,6 +11,7 @@ from mcp.server.mcpserver import MCPServer
 
 from tool_server import __version__
 from tool_server.app import AppContext, Transport, build_app
+from tool_server.apps import build_apps
 from tool_server.auth.guard import RequestGuard
 from tool_server.context import dog_images, library, runs, user
 from tool_server.prompts import mcp_prompts
@@ -69,6 +70,7 @@ def create_server(
                 group.cancel_scope.cancel()
 
     guard = RequestGuard(app)
+    apps = build_apps()  # MCP Apps pages: only clients advertising the extension see them
     # Bearer-token auth exists only on HTTP; stdio acts for COACH_IMAGE_USER.
     auth = None
     if transport == "http":
@@ -82,7 +84,8 @@ def create_server(
         instructions=INSTRUCTIONS,
         log_level=settings.log_level,
         lifespan=lifespan,
-        middleware=[guard],
+        middleware=[apps.gate, guard],
+        extensions=[apps.extension],
         auth=auth[0] if auth else None,
         token_verifier=auth[1] if auth else None,
     )
@@ -91,6 +94,7 @@ def create_server(
     tools += [dog, delete_data]
     for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
+    apps.register_tools(server, app)
     if serving:
         warm.register(server, app)
     if transport == "http":

@@ -135,6 +135,16 @@ class DogAvatarService:
             attempts=record.attempts,
         )
 
+    async def peek(
+        self, job: str, size: str = "1024x1024", background: AvatarBackground = "transparent"
+    ) -> DogAvatarRecord | None:
+        """The cached avatar of `job` for the default provider, or None; never makes one."""
+        base_hash = await anyio.to_thread.run_sync(base_image_hash, self._settings)
+        model = self._provider_getter(None).default_model()
+        return await read_record(
+            self._blobs, DogCacheKey(PROMPT_VERSION, model, job, size, background, base_hash)
+        )
+
     async def _outcome(
         self,
         job: str,
