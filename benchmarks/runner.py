@@ -1,4 +1,4 @@
-"""Runs the benchmarks of issue #9, prints one table and writes the figures as JSON."""
+"""Runs the benchmarks of issues #9 (items 1-7) and #17 (8-10), prints one table and writes JSON."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import anyio
 from benchmarks.report import Row, print_table, write_json
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
-ITEMS = (1, 2, 3, 4, 5, 6, 7)
+ITEMS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,22 @@ class Sizes:
     dog_requests: int
     dog_hits: int
     validation_runs: int
+    first_call_reps: int
+    concurrent_reps: int
 
 
-FULL = Sizes(7, 15, 32, 2.0, 20, 100, 7)
-TINY = Sizes(1, 1, 2, 0.2, 3, 3, 1)
+FULL = Sizes(7, 15, 32, 2.0, 20, 100, 7, 3, 3)
+TINY = Sizes(1, 1, 2, 0.2, 3, 3, 1, 1, 1)
 
 
 async def run_benchmarks(sizes: Sizes, items: Sequence[int] = ITEMS) -> list[Row]:
     """The rows of the chosen items (3 and 7 come from one run), in item order."""
     from benchmarks.cold_start import cold_start
+    from benchmarks.concurrent_defaults import concurrent_vs_one
     from benchmarks.dog_avatars import dog_avatars
+    from benchmarks.first_call import first_call_extra
     from benchmarks.generation import concurrency, per_call_overhead
+    from benchmarks.listing import listing_sizes
     from benchmarks.payload import payloads
     from benchmarks.validation import validation
 
@@ -58,18 +63,26 @@ async def run_benchmarks(sizes: Sizes, items: Sequence[int] = ITEMS) -> list[Row
             rows.append(validation(sizes.validation_runs))
         if 6 in items:
             rows.append(await payloads(workdir))
+        if 8 in items:
+            rows += await listing_sizes()
+        if 9 in items:
+            rows.append(await first_call_extra(sizes.first_call_reps))
+        if 10 in items:
+            rows.append(await concurrent_vs_one(workdir, sizes.provider_delay_s, sizes.concurrent_reps))
     return sorted(rows, key=lambda row: row.item)
 
 
 def parse_items(text: str) -> list[int]:
-    """`"1,4,6"` as [1, 4, 6]; ValueError for anything but items 1-7."""
+    """`"1,4,6"` as [1, 4, 6]; ValueError for anything but the items of ITEMS."""
     try:
         items = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
         raise ValueError(f"{text!r} is not a list of item numbers such as 1,4,6") from None
     unknown = [item for item in items if item not in ITEMS]
     if unknown or not items:
-        raise ValueError(f"no benchmark item {unknown[0] if unknown else text!r}: choose from 1-7")
+        raise ValueError(
+            f"no benchmark item {unknown[0] if unknown else text!r}: choose from {ITEMS[0]}-{ITEMS[-1]}"
+        )
     return items
 
 

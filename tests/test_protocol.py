@@ -38,7 +38,7 @@ async def test_tools_list_matches_the_snapshot(connect: Connect, mode: str) -> N
         tools = _strip_meta(wire(await client.list_tools()))
     check_snapshot("tools_list", tools)
     for tool in tools["tools"]:
-        assert len(tool["description"]) > 80, f"{tool['name']} needs a description the coach can act on"
+        assert len(tool["description"]) > 60, f"{tool['name']} needs a description the coach can act on"
         assert "annotations" in tool, tool["name"]
         assert "user_id" not in json.dumps(tool["inputSchema"]), (
             "the acting user never comes from an argument"
@@ -58,7 +58,9 @@ async def test_resources_and_templates_match_the_snapshots(connect: Connect, mod
 
 
 @pytest.mark.parametrize("mode", ERAS)
-async def test_save_identity_answers_with_structured_content_on_the_wire(connect: Connect, mode: str) -> None:
+async def test_save_identity_answers_with_structured_content_and_a_sentence_not_its_json(
+    connect: Connect, mode: str
+) -> None:
     async with connect(mode=mode) as client:
         result = wire(
             await client.call_tool(
@@ -73,7 +75,8 @@ async def test_save_identity_answers_with_structured_content_on_the_wire(connect
     assert result.get("isError", False) is False
     structured = result["structuredContent"]
     assert structured["created"] is True and structured["identity_id"].startswith("idn_")
-    assert json.loads(result["content"][0]["text"]) == structured
+    assert result["content"] == [{"type": "text", "text": structured["message"]}]
+    assert structured["identity_id"] in structured["message"]
 
 
 @pytest.mark.parametrize("mode", ERAS)

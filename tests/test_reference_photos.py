@@ -157,7 +157,12 @@ async def test_remove_deletes_the_photo_and_its_files(connect: Connect, app: App
             await client.call_tool("add_reference_photo", {"image_base64": b64(encode(portrait()))})
         ).structured_content
         removed = await client.call_tool("remove_reference_photo", {"photo_id": added["photo_id"]})
-        assert removed.structured_content == {"removed_photo_id": added["photo_id"], "photo_count": 0}
+        assert removed.structured_content == {
+            "removed_photo_id": added["photo_id"],
+            "photo_count": 0,
+            "message": f"Removed reference photo {added['photo_id']}; 0 left.",
+        }
+        assert removed.content[0].text == removed.structured_content["message"]  # type: ignore[union-attr]
         again = await client.call_tool("remove_reference_photo", {"photo_id": added["photo_id"]})
     assert again.is_error and "list_reference_photos" in again.content[0].text
     assert [k for k in await stored_keys(app) if k.endswith(".jpg")] == []

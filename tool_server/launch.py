@@ -50,7 +50,7 @@ def start_server(settings: Settings, mode: Literal["stdio", "http"]) -> MCPServe
 
     try:
         app = build_app(settings, mode)
-        server = create_server(settings, mode, app=app)
+        server = create_server(settings, mode, app=app, serving=True)
     except Exception as exc:  # a backend that cannot start: one line, no traceback
         fail(f"cannot start: {exc}", 1)
     configure_logging(settings.log_level)

@@ -17,6 +17,7 @@ from tool_server.auth.guard import RequestGuard
 from tool_server.context import dog_images, library, runs, user
 from tool_server.context.fit import ResourceFit
 from tool_server.prompts import mcp_prompts
+from tool_server.protocol import CoachServer, warm
 from tool_server.settings import Settings
 from tool_server.tools import (
     avatars,
@@ -46,9 +47,17 @@ Images come back as a small preview plus a link; say in words what the picture s
 
 
 def create_server(
-    settings: Settings, transport: Transport = "stdio", app: AppContext | None = None
+    settings: Settings,
+    transport: Transport = "stdio",
+    app: AppContext | None = None,
+    *,
+    serving: bool = False,
 ) -> MCPServer[Any]:
-    """Build the server for `settings`; `app` may be given to share backends (tests, HTTP)."""
+    """Build the server for `settings`; `app` may be given to share backends (tests, HTTP).
+
+    `serving`: a host will connect (not an in-process CLI client), so the face workers are started
+    ahead once it has (`protocol/warm.py`).
+    """
     app = app or build_app(settings, transport)
 
     @asynccontextmanager
@@ -71,7 +80,7 @@ def create_server(
         from tool_server.auth.setup import auth_for  # PyJWT and cryptography: HTTP only
 
         auth = auth_for(settings)
-    server: MCPServer[Any] = MCPServer(
+    server: MCPServer[Any] = CoachServer(
         "coach-image-tools",
         title="Coach image tools",
         version=__version__,
@@ -89,6 +98,8 @@ def create_server(
     for module in (*tools, user, library, runs, dog_images, mcp_prompts):
         module.register(server, app)
     apps.register_tools(server, app)
+    if serving:
+        warm.register(server, app)
     if transport == "http":
         from tool_server.http import dog as dog_routes
         from tool_server.http import files, health, metrics_route, upload

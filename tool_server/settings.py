@@ -106,7 +106,9 @@ class Settings(BaseSettings):
     )
     provider_timeout_s: float = Field(180.0, gt=0, description="Timeout of one provider call.")
     provider_max_retries: int = Field(2, ge=0, le=6, description="Retries of a transient provider error.")
-    provider_max_concurrency: int = Field(4, ge=1, le=64, description="Provider calls in flight at once.")
+    provider_max_concurrency: int = Field(
+        8, ge=1, le=64, description="Provider calls in flight at once (README: sizing)."
+    )
 
     # Faces
     face_crop_margin: float = Field(0.6, ge=0.0, le=2.0, description="Margin around the face in a crop.")
@@ -116,6 +118,9 @@ class Settings(BaseSettings):
     sface_model_path: Path | None = Field(None, description="Optional OpenCV SFace recognizer (.onnx).")
     face_processes: int = Field(
         0, ge=0, le=64, description="Worker processes that score likeness (0: one per CPU)."
+    )
+    warm_face_workers: bool = Field(
+        True, description="Start the face workers once a client has connected, not on the first image."
     )
 
     # Identity images

@@ -76,6 +76,13 @@ async def warm_up_workers(config: FaceConfig, processes: int = 0) -> None:
     await asyncio.gather(*(asyncio.wrap_future(pool.submit(_pause)) for _ in range(worker_count(processes))))
 
 
+def start_workers(config: FaceConfig, processes: int = 0) -> None:
+    """`warm_up_workers` for a plain thread: returns once every worker has started."""
+    pool = pool_for(config, processes)
+    for future in [pool.submit(_pause) for _ in range(worker_count(processes))]:
+        future.result()
+
+
 def _discard(config: FaceConfig, processes: int) -> None:
     with _pools_lock:
         pool = _pools.pop((config, worker_count(processes)), None)

@@ -135,30 +135,21 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @coach_errors
     async def generate_avatar(
         ctx: Context[Any, Any],
-        candidates: Annotated[
-            int | None,
-            Field(ge=1, le=3, description="Avatars made in parallel (1..3); each is scored for likeness."),
-        ] = None,
-        image_size: Annotated[
-            ImageSize, Field(description="1K (default; 1024 px headshot) or 2K (2048 px, slower, dearer).")
-        ] = "1K",
-        provider: Annotated[ProviderChoice | None, Field(description="Image provider override.")] = None,
-        model: Annotated[str | None, Field(description="Image model override.")] = None,
+        candidates: Annotated[int | None, Field(ge=1, le=3)] = None,
+        image_size: Annotated[ImageSize, Field(description="2K: slower, dearer.")] = "1K",
+        provider: ProviderChoice | None = None,
+        model: str | None = None,
         headshot_image_base64: Annotated[
-            str | None, Field(description="The user's own headshot: only the full body is made.")
+            str | None, Field(description="The user's own headshot (then only the full body is made).")
         ] = None,
         headshot_image_id: Annotated[
             str | None, Field(description="Or an image_id of theirs as headshot.")
         ] = None,
     ) -> Annotated[CallToolResult, AvatarResult]:
-        """Make the user's avatar once: a polished studio headshot from their photos, then a full-body shot.
+        """Make the user's avatar: studio headshots scored for likeness, then full-body shots.
 
-        Needs first: reference photos (add_reference_photo). Each headshot is scored for likeness
-        against the photos; only passing ones get a full-body shot. Returns avatars with avatar_id,
-        likeness and passed, a preview of the best headshot, and status pending with a run_id if it
-        takes long (then call get_run). Next: show the user, then approve_avatar(avatar_id); after
-        that generate_identity_image can use strategy avatar. A given headshot must be the user's
-        face (checked before any paid call).
+        Needs reference photos. Returns avatars (avatar_id, passed) and a preview; pending:
+        get_run. Next: approve_avatar.
         """
         from tool_server.generation.avatars import AvatarOptions, make_avatars  # loaded on first use
 
@@ -203,15 +194,9 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     )
     @coach_errors
     async def approve_avatar(
-        avatar_id: Annotated[str, Field(description="The avatar_id the user chose, from generate_avatar.")],
+        avatar_id: Annotated[str, Field(description="From generate_avatar.")],
     ) -> ApproveAvatarResult:
-        """Make the avatar the user chose the single reference for their identity images.
-
-        Use after generate_avatar, when the user says the avatar looks like them. Only an avatar
-        whose headshot passed the likeness check can be approved. Calling it again is harmless;
-        approving another avatar replaces the choice. Next: generate_identity_image (strategy avatar
-        or auto).
-        """
+        """Make the avatar the user chose (one that passed likeness) the reference of strategy avatar."""
         user = acting_user(app)
         check_id(avatar_id, "avatar", prefix="avt_")
 

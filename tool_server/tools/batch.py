@@ -76,10 +76,10 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         candidates: Annotated[int | None, Field(ge=1, le=4, description="Images per identity.")] = None,
         include_accepted: Annotated[bool, Field(description="Also identities already accepted.")] = False,
     ) -> Annotated[CallToolResult, BatchResult]:
-        """Make an image for every identity without an accepted one, each scored for likeness.
+        """Make an image for every identity not yet accepted, each scored for likeness.
 
-        Refused unpaid if the estimated cost exceeds today's budget. Returns per identity: status,
-        image_id, likeness, needs_review. Pending: get_run.
+        Refused unpaid over today's budget. Returns per identity: status, image_id, likeness,
+        needs_review. Pending: get_run.
         """
         from tool_server.generation.batch import plan_batch, run_batch
         from tool_server.generation.engine import GenerateOptions

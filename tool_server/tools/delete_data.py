@@ -54,15 +54,12 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     async def delete_my_data(
         confirm: Annotated[
             bool,
-            Field(description="Must be true: the user explicitly asked to delete all their data."),
+            Field(description="true: the user asked to erase everything."),
         ] = False,
     ) -> DeleteResult:
-        """Permanently delete everything stored for the user: reference photos and face data, body
-        profile, identities, generated images, avatars and generation runs.
+        """Erase everything stored for the user (photos, face data, profile, identities, images).
 
-        Use only when the user clearly asks to delete their data (or their account); confirm with
-        them first, then call with confirm=true. It cannot be undone. Returns how many stored
-        objects were removed; afterwards the user starts from scratch (add_reference_photo).
+        Only when the user asks and confirms; cannot be undone.
         """
         if confirm is not True:
             raise InvalidInput(

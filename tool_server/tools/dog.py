@@ -70,40 +70,23 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         ctx: Context[Any, Any],
         job: Annotated[
             str,
-            Field(
-                description=f"The job whose accessory the dog wears, one of: {_JOBS} "
-                "('default' is the dog without an accessory). Case and spacing do not matter."
-            ),
+            Field(description=f"One of: {_JOBS} (default: no accessory)."),
         ],
         size: Annotated[
             str,
-            Field(description="WIDTHxHEIGHT in pixels, each side 256-3840; the model may allow fewer sizes."),
+            Field(description="WxH, sides 256-3840."),
         ] = "1024x1024",
-        background: Annotated[
-            Literal["transparent", "white"],
-            Field(description="transparent (default, a PNG with alpha) or white (the same dog on white)."),
-        ] = "transparent",
+        background: Literal["transparent", "white"] = "transparent",
         regenerate: Annotated[
             bool,
-            Field(
-                description="true makes a new image and replaces the cached one (costs a provider call); "
-                "use it only when the user rejects the current avatar or it needs review."
-            ),
+            Field(description="Replace the cached image (a paid call): only if rejected or needs review."),
         ] = False,
-        provider: Annotated[
-            ProviderChoice | None,
-            Field(description="Image provider override (default: the server's choice)."),
-        ] = None,
+        provider: ProviderChoice | None = None,
     ) -> Annotated[CallToolResult, DogAvatarView]:
-        """Get the avatar of a coach agent: one canonical monoline dog wearing the accessory of its job.
+        """A coach agent's avatar (not the user): the canonical dog wearing its job's accessory.
 
-        Use it when an agent or coach persona needs its picture (for example a 'support' agent gets
-        a headset). Needs nothing first; not about the user's own face. Served from a shared cache
-        in milliseconds when it exists (cached: true, cost 0); otherwise the base dog is edited by
-        the image model (up to a minute), checked (transparency, monoline style, not blank, centred)
-        and retried once. Returns image_url, the checks, cost_usd, needs_review (true: failed twice,
-        show it only as a draft), a small preview and a link to the full PNG. An unknown job gets an
-        error that lists the valid jobs.
+        Cached, or made and checked in up to a minute. Returns image_url, needs_review (true: a
+        draft) and a preview.
         """
         chosen, user = (None if provider == "auto" else provider), acting_user(app)
         result = await with_heartbeat(

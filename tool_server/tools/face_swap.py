@@ -100,34 +100,17 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @coach_errors
     async def face_swap(
         ctx: Context[Any, Any],
-        target_image_id: Annotated[
-            str | None,
-            Field(description="An image_id of the user's (e.g. an identity image) whose face to replace."),
-        ] = None,
+        target_image_id: Annotated[str | None, Field(description="One of the user's image_ids.")] = None,
         target_image_base64: Annotated[
-            str | None,
-            Field(description="Or a target image (JPEG, PNG or WebP), base64-encoded, showing one person."),
+            str | None, Field(description="Or an image of one person (JPEG, PNG, WebP), base64.")
         ] = None,
-        photo_ids: Annotated[
-            list[str] | None,
-            Field(description="Reference photos to take the face from (default: all of the user's)."),
-        ] = None,
-        provider: Annotated[
-            ProviderChoice | None,
-            Field(
-                description="Image provider; offline is the local classical swap (also the fallback when no "
-                "hosted provider is available)."
-            ),
-        ] = None,
-        model: Annotated[str | None, Field(description="Image model override.")] = None,
+        photo_ids: Annotated[list[str] | None, Field(description="Default: all reference photos.")] = None,
+        provider: Annotated[ProviderChoice | None, Field(description="offline: the local swap.")] = None,
+        model: str | None = None,
     ) -> Annotated[CallToolResult, FaceSwapResult]:
-        """Put the user's own face into a target image, keeping its pose, light and expression direction.
+        """Put the user's face into a target image of one person: a right scene, the wrong face.
 
-        Use to fix an image whose scene is right but whose face is not the user's. Needs first:
-        reference photos (add_reference_photo), and exactly one of target_image_id or
-        target_image_base64. The result is scored for likeness like every image: needs_review true
-        means it is not convincingly the user. Returns image_id, likeness, a preview and a link;
-        status pending with a run_id if slow (then call get_run).
+        Returns image_id, likeness, needs_review and a preview; pending: get_run.
         """
         from tool_server.generation.swap import SwapOptions, swap_face  # loaded on first use
 

@@ -35,6 +35,26 @@ class SaveIdentityResult(IdentityView):
 class IdentityList(BaseModel):
     identities: list[IdentityView]
     next_cursor: str | None = None  # more identities: pass it back as `cursor`
+    message: str
+
+
+def identity_list_message(identities: list[IdentityView], more: bool = False) -> str:
+    """The list in a sentence: each identity's id, name and image state."""
+    if not identities:
+        return "No identities yet: save one with save_identity."
+    described = []
+    for view in identities:
+        state = (
+            f"accepted {view.accepted_image_id}"
+            if view.accepted_image_id
+            else f"current {view.current_image_id}, not accepted"
+            if view.current_image_id
+            else "no image yet"
+        )
+        described.append(f"{view.identity_id} {view.name!r} ({state})")
+    count = f"{len(identities)} identit{'y' if len(identities) == 1 else 'ies'}"
+    more_text = " More: call again with cursor=next_cursor." if more else ""
+    return f"{count}: " + "; ".join(described) + "." + more_text
 
 
 def identity_view(identity: Identity) -> IdentityView:
@@ -58,27 +78,25 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     )
     @coach_errors
     async def save_identity(
-        name: Annotated[str, Field(max_length=200, description="Short name, e.g. 'The Visionary Founder'.")],
+        name: Annotated[str, Field(max_length=200, description="e.g. 'The Visionary Founder'.")],
         visualization: Annotated[
             str,
             Field(
                 max_length=4000,
-                description="What the user looks like living this identity: scene, clothing, action, mood.",
+                description="The user living it: scene, clothing, action, mood.",
             ),
         ],
         i_am_statement: Annotated[
-            str | None, Field(max_length=1000, description="The user's 'I am ...' statement.")
+            str | None, Field(max_length=1000, description="The 'I am ...' statement.")
         ] = None,
         identity_id: Annotated[
             str | None,
-            Field(description="Give an existing identity_id to update it; leave out to create one."),
+            Field(description="Set to update that identity."),
         ] = None,
     ) -> SaveIdentityResult:
-        """Create or update an identity the user chose, with its visualization text.
+        """Create or update an identity: the user's "I am" statement and them living it.
 
-        Use once the user has an "I am" statement and you have described them living it. Image
-        tools (generate_identity_image) draw from the visualization. Returns the identity_id to
-        use with them; updating keeps the identity's images.
+        Returns identity_id for generate_identity_image; updating keeps its images.
         """
         identity, created = await app.identities.save(
             acting_user(app),
@@ -100,17 +118,16 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     async def list_identities(
         cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
     ) -> IdentityList:
-        """List the user's saved identities with their current and accepted image ids.
-
-        Use to find an identity_id for generate_identity_image or accept_identity_visualization,
-        or to see which identities still have no accepted image.
-        """
+        """List the user's identities: identity_id, name, current and accepted image ids."""
         start = page_start(cursor)
         identities = await app.identities.list(acting_user(app))
         end = start + app.settings.list_page_size
+        views = [identity_view(i) for i in identities[start:end]]
+        more = end < len(identities)
         return IdentityList(
-            identities=[identity_view(i) for i in identities[start:end]],
-            next_cursor=str(end) if end < len(identities) else None,
+            identities=views,
+            next_cursor=str(end) if more else None,
+            message=identity_list_message(views, more),
         )
 
 

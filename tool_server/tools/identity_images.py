@@ -140,41 +140,27 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @coach_errors
     async def generate_identity_image(
         ctx: Context[Any, Any],
-        identity_id: Annotated[str, Field(description="The identity_id from save_identity.")],
-        prompt: Annotated[
-            str | None,
-            Field(description="Optional scenario added to the identity's visualization (default: it alone)."),
-        ] = None,
+        identity_id: Annotated[str, Field(description="From save_identity.")],
+        prompt: Annotated[str | None, Field(description="A scene added to the visualization.")] = None,
         strategy: Annotated[
             Literal["auto", "direct", "avatar", "generic_swap"],
             Field(
-                description="auto (default) tries the strategies the user's data allows; direct uses the "
-                "reference photos; avatar uses the approved avatar; generic_swap draws a generic person from "
-                "the body profile and swaps the user's face in."
+                description="auto: what the user's data allows; direct: from photos; avatar: from the "
+                "approved avatar; generic_swap: body profile, then face swap."
             ),
         ] = "auto",
         candidates: Annotated[
-            int | None, Field(ge=1, le=4, description="Images made in parallel; the best by likeness wins.")
+            int | None, Field(ge=1, le=4, description="Made in parallel; the best likeness wins.")
         ] = None,
-        provider: Annotated[
-            ProviderChoice | None,
-            Field(description="Image provider override."),
-        ] = None,
-        model: Annotated[str | None, Field(description="Image model override, e.g. gpt-image-2.")] = None,
-        size: Annotated[str, Field(description="WxH, e.g. 1024x1024 or 1024x1536 (portrait).")] = "1024x1024",
-        quality: Annotated[
-            Literal["low", "medium", "high", "auto"], Field(description="Render quality.")
-        ] = "high",
+        provider: ProviderChoice | None = None,
+        model: str | None = None,
+        size: Annotated[str, Field(description="WxH; 1024x1536 is portrait.")] = "1024x1024",
+        quality: Literal["low", "medium", "high", "auto"] = "high",
     ) -> Annotated[CallToolResult, IdentityImageResult]:
-        """Make a picture of the user living an identity, and prove it is their face.
+        """Make a picture of the user living an identity, scored for likeness.
 
-        Needs first: at least one reference photo (add_reference_photo) and a saved identity
-        (save_identity). Each candidate is scored for likeness against the user's photos; the best
-        passing one becomes the identity's current image. Returns status done with image_id,
-        likeness and needs_review (true: the face did not match; never present it as the user),
-        a small preview and a link to the full image. Generation can take a minute: if the result
-        says status pending, call get_run(run_id) a little later. After the user likes it, call
-        accept_identity_visualization.
+        Needs a reference photo and save_identity. Returns image_id, likeness, needs_review (true:
+        not their face; never show it as theirs) and a preview; pending: get_run later.
         """
         # The engine loads on first use, not at start-up (cold start: `python -m benchmarks`).
         from tool_server.generation.engine import GenerateOptions, plan_generation, run_generation
@@ -206,17 +192,10 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     )
     @coach_errors
     async def accept_identity_visualization(
-        identity_id: Annotated[str, Field(description="The identity the image belongs to.")],
-        image_id: Annotated[
-            str | None, Field(description="The image to accept; default: the identity's current image.")
-        ] = None,
+        identity_id: Annotated[str, Field(description="The image's identity.")],
+        image_id: Annotated[str | None, Field(description="Default: the identity's current image.")] = None,
     ) -> AcceptResult:
-        """Mark the image the user chose as their accepted visualization for this identity.
-
-        Use when the user says they like the picture. Without image_id the identity's current
-        image is accepted. Calling it again is harmless. Later generations add candidates but
-        never replace an accepted image.
-        """
+        """Mark the image the user likes as the identity's accepted one; later runs never replace it."""
         user = acting_user(app)
 
         def accept(current: Identity | None) -> Identity:

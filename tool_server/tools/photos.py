@@ -20,11 +20,11 @@ from tool_server.userdata.models import PhotoRecord
 
 
 class PhotoCrop(BaseModel):
-    """An explicit square crop of the upright photo, in pixels (from a crop UI)."""
-
-    x: int = Field(ge=0, description="Left edge of the square, in pixels of the upright photo.")
-    y: int = Field(ge=0, description="Top edge of the square, in pixels of the upright photo.")
-    size: int = Field(gt=0, description="Side of the square, in pixels.")
+    # An explicit square crop of the upright photo, in pixels (from a crop UI). No docstring or field
+    # descriptions: they would be listed in tools/list; the `crop` argument says it in one line.
+    x: int = Field(ge=0)
+    y: int = Field(ge=0)
+    size: int = Field(gt=0)
 
 
 class PhotoInfo(BaseModel):
@@ -58,12 +58,29 @@ class PhotoList(BaseModel):
     max_photos: int
     consistent: bool = Field(description="False: the photos show different people; images are refused.")
     mismatched_photo_ids: list[str] = Field(default_factory=list)
-    message: str | None = None
+    message: str
 
 
 class RemovePhotoResult(BaseModel):
     removed_photo_id: str
     photo_count: int
+    message: str
+
+
+def photo_list_message(photos: list[PhotoInfo], max_photos: int) -> str:
+    """The list in a sentence: each photo's id, whether it is primary, and its quality verdict."""
+    if not photos:
+        return "No reference photos yet: ask the user for a clear, recent photo (add_reference_photo)."
+    described = []
+    for photo in photos:
+        notes = ["primary"] if photo.primary else []
+        if photo.quality_verdict:
+            notes.append(
+                photo.quality_verdict
+                + (": " + "; ".join(photo.quality_reasons) if photo.quality_reasons else "")
+            )
+        described.append(photo.photo_id + (f" ({', '.join(notes)})" if notes else ""))
+    return f"{len(photos)} of {max_photos} reference photos: " + ", ".join(described) + "."
 
 
 async def photo_info(app: AppContext, record: PhotoRecord, primary: bool) -> PhotoInfo:
@@ -133,28 +150,22 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @coach_errors
     async def add_reference_photo(
         image_base64: Annotated[
-            str | None, Field(description="The photo file (JPEG, PNG, WebP or HEIC), base64-encoded.")
+            str | None, Field(description="The photo (JPEG, PNG, WebP or HEIC), base64.")
         ] = None,
         path: Annotated[
             str | None,
-            Field(description="A local file path instead of image_base64 (local stdio servers only)."),
+            Field(description="Or a local file path (stdio only)."),
         ] = None,
-        filename: Annotated[
-            str | None, Field(description="The photo's original file name, if known.")
-        ] = None,
+        filename: str | None = None,
         crop: Annotated[
             PhotoCrop | None,
-            Field(description="Optional square face crop chosen by the user; automatic when left out."),
+            Field(description="A square face crop the user chose (px; default: automatic)."),
         ] = None,
     ) -> AddPhotoResult:
-        """Save a photo of the user as a reference for identity images (up to 5 are kept).
+        """Save a clear, recent photo of only the user as a likeness reference (max 5).
 
-        Use when the user shares a clear, recent photo of their face; the best references are
-        well lit, facing the camera, with only the user in them. The photo is stored upright with
-        all metadata (including GPS) removed, and checked for a usable face: the result's
-        quality_verdict is ok, warn (usable; pass the reasons on so the user can send a better one)
-        or the call fails with what to ask the user for. Returns the photo id, the photo count
-        and a URL. At the limit, remove one with remove_reference_photo first.
+        Returns photo_id and quality_verdict (warn: pass the reasons on); an unusable photo fails
+        saying what to ask for.
         """
         user = acting_user(app)
         data, source_name = await read_image_source(app, image_base64, path)
@@ -181,22 +192,24 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(title="List reference photos", annotations=ToolAnnotations(read_only_hint=True))
     @coach_errors
     async def list_reference_photos() -> PhotoList:
-        """List the user's reference photos with their URLs and face-quality verdicts.
+        """The user's reference photos: photo_id, primary, url, quality verdict, consistent.
 
-        Use before generating images to see whether the user has photos and how good they are.
-        An empty list means: guide the user to upload one with add_reference_photo. consistent
-        false: the photos show different people; remove the ones that aren't the user.
+        consistent false: the photos show different people; remove those that aren't the user.
         """
         index = await app.photos.index(acting_user(app))
         photos = [await photo_info(app, p, primary=i == 0) for i, p in enumerate(index.photos)]
         odd = await app.photos.mismatched(index)
+        max_photos = app.photos.max_photos
+        message = photo_list_message(photos, max_photos)
+        if odd:
+            message += " " + mixed_people_message(odd)
         return PhotoList(
             photos=photos,
             photo_count=len(photos),
-            max_photos=app.photos.max_photos,
+            max_photos=max_photos,
             consistent=not odd,
             mismatched_photo_ids=odd,
-            message=mixed_people_message(odd) if odd else None,
+            message=message,
         )
 
     @server.tool(
@@ -205,14 +218,9 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     )
     @coach_errors
     async def remove_reference_photo(
-        photo_id: Annotated[
-            str, Field(description="The photo_id from add_reference_photo or list_reference_photos.")
-        ],
+        photo_id: Annotated[str, Field(description="From add_reference_photo or list_reference_photos.")],
     ) -> RemovePhotoResult:
-        """Delete one of the user's reference photos (and its face crop) for good.
-
-        Use when the user asks to, or to make room when they already have the most photos kept.
-        Returns how many photos remain.
-        """
+        """Delete one reference photo (and its face crop) for good; returns how many are left."""
         remaining = await app.photos.remove(acting_user(app), photo_id)
-        return RemovePhotoResult(removed_photo_id=photo_id, photo_count=remaining)
+        message = f"Removed reference photo {photo_id}; {remaining} left."
+        return RemovePhotoResult(removed_photo_id=photo_id, photo_count=remaining, message=message)

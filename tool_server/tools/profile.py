@@ -86,23 +86,14 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @coach_errors
     async def set_body_profile(
         answers: Annotated[ElicitationResult[BaseModel], Resolve(ask_for_missing)],
-        gender: Annotated[Gender | None, Field(description="man, woman or non_binary_other.")] = None,
-        height: Annotated[
-            Height | None, Field(description="short, below_average, average, above_average or tall.")
-        ] = None,
-        build: Annotated[
-            Build | None, Field(description="slim, athletic, average, curvy_stocky or plus_size.")
-        ] = None,
-        skin_tone: Annotated[
-            SkinTone | None, Field(description="light, medium_light, medium, medium_dark or dark.")
-        ] = None,
+        gender: Gender | None = None,
+        height: Height | None = None,
+        build: Build | None = None,
+        skin_tone: SkinTone | None = None,
     ) -> BodyProfileView:
-        """Save the user's body profile, used to draw their body in generic_swap identity images.
+        """Save the user's body profile (drawn in generic_swap images); fields left out are kept.
 
-        Pass whatever the user has told you; fields left out keep their saved value. Where the
-        client can show a form, the server asks the user for the missing fields itself. The
-        result says whether the profile is complete and which fields are still missing: ask the
-        user for those (respectfully; every option is fine) and call again.
+        Returns missing: ask the user for those, respectfully, and call again.
         """
         given: dict[str, Any] = {"gender": gender, "height": height, "build": build, "skin_tone": skin_tone}
         if isinstance(answers, AcceptedElicitation) and answers.data is not None:

@@ -25,14 +25,14 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
         ctx: Context[Any, Any],
         image_id: Annotated[str, Field(description="The identity image to change.")],
         instruction: Annotated[str, Field(description="What to change, e.g. 'smile more', 'at sunset'.")],
-        candidates: Annotated[int | None, Field(ge=1, le=4, description="Images made in parallel.")] = None,
+        candidates: Annotated[int | None, Field(ge=1, le=4)] = None,
         provider: Annotated[ProviderChoice | None, Field(description="Default: the image's own.")] = None,
-        model: Annotated[str | None, Field(description="Image model override.")] = None,
+        model: str | None = None,
     ) -> Annotated[CallToolResult, IdentityImageResult]:
         """Change an identity image as the user asks, keeping their face; cheaper than regenerating.
 
-        The new image is scored like any other (needs_review true: never present it as the user),
-        joins the identity and, if it passes, becomes current; an accepted image stays. Pending: get_run.
+        Scored like any image (needs_review true: never show it as theirs); a passing one becomes
+        current. Pending: get_run.
         """
         from tool_server.generation.engine import GenerateOptions, run_generation
         from tool_server.generation.refine import plan_refine

@@ -36,16 +36,11 @@ def register(server: MCPServer[Any], app: AppContext) -> None:
     @server.tool(title="Get a run", annotations=ToolAnnotations(read_only_hint=True))
     @coach_errors
     async def get_run(
-        run_id: Annotated[
-            str, Field(description="The run_id that a pending image tool (or a run listing) gave.")
-        ],
+        run_id: Annotated[str, Field(description="From a pending result.")],
     ) -> Annotated[CallToolResult, RunResult]:
-        """Check on an image run that answered status pending; when done, returns the tool's result.
+        """Check on a run that answered status pending.
 
-        The result sits under the field named after the run's kind (identity_image, avatar,
-        face_swap), exactly as the tool would have returned it. Status pending: call again in about
-        20 seconds. Failed or interrupted: the message says what happened; nothing was changed, so
-        it is safe to run the tool again.
+        Done: the tool's result under its kind. Pending: call again in about 20 s.
         """
         user = acting_user(app)
         record = await app.runs.get(user, run_id)
