@@ -104,6 +104,7 @@ def test_server_json_carries_the_pyproject_version_and_every_setting() -> None:
         "GEMINI_API_KEY",
         "COACH_IMAGE_JWT_SECRET",
         "COACH_IMAGE_URL_SIGNING_KEY",
+        "COACH_IMAGE_REDIS_URL",  # may carry a password
     }
     check = subprocess.run(
         [sys.executable, "scripts/server_json.py", "--check"], cwd=ROOT, capture_output=True, text=True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -64,7 +63,7 @@ async def test_a_client_without_the_extension_sees_no_trace_of_the_apps(connect:
     assert refused.is_error and "Unknown tool" in refused.content[0].text
     # The bound tools answer as they always did: text and structured content, no UI needed.
     assert not result.is_error and result.structured_content["gender"] == "woman"
-    assert json.loads(result.content[0].text) == result.structured_content
+    assert result.content[0].text == result.structured_content["message"]
 
 
 async def test_advertising_the_extension_without_the_html_mime_type_is_not_enough(connect: Connect) -> None:

@@ -75,34 +75,40 @@ _THINKING_TOKENS = 2000
 
 def estimate_cost(prices: Prices, provider: str, request: ImageRequest) -> float:
     """An upper bound of one ImageRequest's cost, reserved before the call and settled after."""
-    area = 2.0  # `auto` and unknown sizes: bounded by a large image
-    if "x" in request.size:
-        width, _, height = request.size.partition("x")
-        if width.isdigit() and height.isdigit():
-            area = max(1.0, int(width) * int(height) / 1024**2)
+    return estimate_image_cost(
+        prices,
+        provider,
+        request.quality,
+        request.size,
+        n=request.n,
+        prompt_chars=len(request.prompt),
+        references=len(request.references),
+    )
+
+
+def estimate_image_cost(
+    prices: Prices,
+    provider: str,
+    quality: str,
+    size: str,
+    *,
+    n: int = 1,
+    prompt_chars: int = 2000,
+    references: int = 3,
+) -> float:
+    """An upper bound of the cost of `n` images before they are made (budget reservations, batch checks).
+
+    Unknown sizes (`auto`) count as a large image; without a request, a long prompt and three
+    references are assumed.
+    """
+    area = 2.0
+    width, _, height = size.partition("x")
+    if width.isdigit() and height.isdigit():
+        area = max(1.0, int(width) * int(height) / 1024**2)
     if provider == "gemini":
         out = _GEMINI_IMAGE_TOKENS * prices.image_out + _THINKING_TOKENS * prices.text_out
     else:
-        out = _OPENAI_IMAGE_TOKENS.get(request.quality, 4160) * area * prices.image_out
-    text_in = (len(request.prompt) // 2 + 100) * prices.text_in
-    images_in = len(request.references) * _INPUT_IMAGE_TOKENS * prices.image_in
-    return round((request.n * out + text_in + images_in) / _PER_TOKEN, 6)
-
-
-# Output image tokens of one 1024x1024 image by quality (OpenAI's table; Gemini bills 1120 up to 2K).
-_OPENAI_OUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "auto": 4160}
-_GEMINI_OUT_TOKENS = 1120
-_REFERENCE_IN_TOKENS = 3000  # a few reference images in, a generous allowance
-
-
-def estimate_image_cost(prices: Prices, provider: str, quality: str, size: str) -> float:
-    """A rough price of one image before it is made (for budget checks): output tokens by quality and
-    area, plus an allowance for the reference images sent in."""
-    if provider == "gemini":
-        out_tokens = float(_GEMINI_OUT_TOKENS)
-    else:
-        width, _, height = size.partition("x")
-        area = int(width) * int(height) / 1024**2 if width.isdigit() and height.isdigit() else 1.0
-        out_tokens = _OPENAI_OUT_TOKENS.get(quality, 4160) * max(area, 0.25)
-    total = out_tokens * prices.image_out + _REFERENCE_IN_TOKENS * prices.image_in
-    return round(total / _PER_TOKEN, 6)
+        out = _OPENAI_IMAGE_TOKENS.get(quality, 4160) * area * prices.image_out
+    text_in = (prompt_chars // 2 + 100) * prices.text_in
+    images_in = references * _INPUT_IMAGE_TOKENS * prices.image_in
+    return round((n * out + text_in + images_in) / _PER_TOKEN, 6)
