@@ -1,4 +1,4 @@
-"""`coach-image-tools demo`: the whole flow offline, no keys (about 16 s on an idle 2-core machine).
+"""`coach-image-tools demo`: the whole flow offline, no keys (about 18 s on an idle 2-core machine).
 
 Photo, body profile, identity, the three strategies (direct, generic_swap, avatar), a face swap
 and a dog avatar, every step through the real tools. A tool this server does not have yet is
