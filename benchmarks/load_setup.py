@@ -140,17 +140,22 @@ def start_server(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
+    return wait_listening(process, port, 60, "the server", storage.parent / f"server-{port}.log")
+
+
+def wait_listening(process: Any, port: int, within_s: float, name: str, log: Path) -> Any:
+    """`process` once something accepts connections on `port`; SystemExit if it exits or times out."""
+    deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the server exited: see {storage.parent / f'server-{port}.log'}")
+            raise SystemExit(f"{name} exited: see {log}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return process
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit("the server did not listen within 60 s")
+    raise SystemExit(f"{name} did not listen within {within_s:.0f} s")
 
 
 # --- several instances behind haproxy (deploy/haproxy.cfg), sharing redis-server -----------------
@@ -162,17 +167,7 @@ def start_process(argv: list[str], port: int, log: Path, env: dict[str, str] | N
         process = subprocess.Popen(
             argv, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
         )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{argv[0]} exited: see {log}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"{argv[0]} did not listen within 30 s")
+    return wait_listening(process, port, 30, argv[0], log)
 
 
 def start_fleet(
